@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Entry point: runs the compiled CLI (npm run build writes dist/).
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const cli = new URL("../dist/src/cli.js", import.meta.url);
+if (!existsSync(fileURLToPath(cli))) {
+  console.error("sunbeam-bot is not built yet: run `npm run build` (or scripts/demo) first");
+  process.exit(2);
+}
+const { main } = await import(cli.href);
+process.exitCode = await main(process.argv);

@@ -1,0 +1,6 @@
+// The chat commands, listed by hand (no auto-discovery): the order here is the order in !help.
+import type { AnyCommand } from "../src/commands.js";
+import help from "./help.js";
+import status from "./status.js";
+
+export const COMMANDS: AnyCommand[] = [help, status];

@@ -1,0 +1,39 @@
+// !status: queue counts, the last event seen, uptime, chat networks and sources.
+import { defineCommand, z } from "../src/commands.js";
+import { UserError } from "../src/errors.js";
+
+export function formatDuration(seconds: number): string {
+  const s = Math.floor(seconds);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${s % 60}s`;
+  return `${s % 60}s`;
+}
+
+export default defineCommand({
+  name: "status",
+  summary: "queues, last event seen, uptime",
+  args: z.object({}),
+  async run(ctx) {
+    if (!ctx.services.status) throw new UserError("Status is not available on this deployment.");
+    const st = await ctx.services.status();
+    const lines = [`**sunbeam-bot** up ${formatDuration(st.uptimeSeconds)}`];
+    lines.push(
+      st.lastEvent
+        ? `Last event: ${st.lastEvent.kind} at ${st.lastEvent.at} (${st.lastEvent.id})`
+        : "Last event: none yet",
+    );
+    const q = Object.entries(st.queues).map(
+      ([name, c]) =>
+        `${name} ${c.waiting ?? 0} waiting, ${c.active ?? 0} active, ${c.delayed ?? 0} delayed, ${c.failed ?? 0} failed`,
+    );
+    lines.push(`Queues: ${q.join("; ")}`);
+    const nets = Object.entries(st.networks).map(([n, up]) => `${n} ${up ? "connected" : "DISCONNECTED"}`);
+    if (nets.length) lines.push(`Chat: ${nets.join(", ")}`);
+    for (const s of st.sections) lines.push(`${s.title}: ${s.lines.join("; ")}`);
+    return lines.join("\n");
+  },
+});

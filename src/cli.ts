@@ -1,0 +1,114 @@
+// `sunbeam-bot` subcommands (commander). User errors print one clear message and exit 2, never a stack.
+import { Command, CommanderError } from "commander";
+import {
+  ConfigError,
+  formatProblems,
+  loadConfigFile,
+  validateConfig,
+  type LoadedConfig,
+} from "./config-load.js";
+import { UserError, errorMessage } from "./errors.js";
+import { createLogger } from "./log.js";
+import { formatReplayLine, readLines, replayLines } from "./replay.js";
+import { runDemo } from "./demo.js";
+import { runBot } from "./run.js";
+
+function configPath(opt: string | undefined, required: boolean): string | undefined {
+  const file = opt ?? process.env.SUNBEAM_BOT_CONFIG;
+  if (!file && required) throw new UserError("no config file: pass --config FILE or set SUNBEAM_BOT_CONFIG");
+  return file;
+}
+
+function load(opt: string | undefined): LoadedConfig {
+  const file = configPath(opt, false);
+  return file ? loadConfigFile(file) : validateConfig({}, process.env, "defaults + environment");
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("sunbeam-bot")
+    .description(
+      "Chat-ops bot for the Sunbeam team: Gerrit relay, affected-charm rechecks, bug triage, image announcements",
+    )
+    .version("0.1.0")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("run")
+    .description("run the bot with every role enabled in the config")
+    .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
+    .action(async (o: { config?: string }) => {
+      const loaded = loadConfigFile(configPath(o.config, true) as string);
+      await runBot(loaded, createLogger({ level: loaded.config.log.level }));
+    });
+
+  program
+    .command("demo")
+    .description(
+      "embedded default: console chat, a private redis-server (unless REDIS_URL is set), bundled sample events",
+    )
+    .action(async () => {
+      await runDemo({ log: createLogger({ level: process.env.LOG_LEVEL ?? "warn" }) });
+    });
+
+  const config = program.command("config").description("configuration tools");
+  config
+    .command("check")
+    .description("validate the config file and environment; list every problem")
+    .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
+    .option("--json", "print one JSON document")
+    .action((o: { config?: string; json?: boolean }) => {
+      try {
+        const loaded = load(o.config);
+        if (o.json) console.log(JSON.stringify({ ok: true, source: loaded.source, problems: [] }));
+        else console.log(`config OK: ${loaded.source}`);
+      } catch (err) {
+        if (o.json && err instanceof ConfigError) {
+          console.log(JSON.stringify({ ok: false, source: err.source, problems: err.problems }));
+          process.exitCode = 2;
+          return;
+        }
+        throw err;
+      }
+    });
+
+  program
+    .command("replay")
+    .description("parse Gerrit stream-events lines and print what each would announce")
+    .argument("<file>", "a JSONL file of stream-events lines")
+    .option("-c, --config <file>", "use this config's Gerrit bot accounts and URL")
+    .option("--json", "print one JSON object per input line")
+    .action((file: string, o: { config?: string; json?: boolean }) => {
+      const gerrit = o.config ? loadConfigFile(o.config).config.gerrit : undefined;
+      const results = replayLines(readLines(file), {
+        botUser: gerrit?.botUser ?? "sunbeam-bot",
+        botAccounts: gerrit?.botAccounts ?? ["zuul"],
+        ...(gerrit ? { gerritUrl: gerrit.url } : {}),
+      });
+      for (const r of results) console.log(o.json ? JSON.stringify(r) : formatReplayLine(r));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ConfigError) {
+      console.error(
+        `config: ${err.source}: ${err.problems.length} problem(s)\n${formatProblems(err.problems)}`,
+      );
+      return 2;
+    }
+    if (err instanceof UserError) {
+      console.error(`error: ${err.message}`);
+      return err.exitCode;
+    }
+    console.error(`error: ${errorMessage(err)}${process.env.DEBUG ? `\n${(err as Error).stack ?? ""}` : ""}`);
+    return 1;
+  }
+}

@@ -1,0 +1,144 @@
+// Loads the config: YAML file + env overrides + secrets, and lists every problem at once.
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { ConfigSchema, crossCheck, type Config } from "./config.js";
+import { readSecrets, secretHintFor, type Secrets } from "./secrets.js";
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  value?: unknown;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly source: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(
+      `${source}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${formatProblems(problems)}`,
+    );
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  secrets: Secrets;
+  source: string;
+}
+
+export function formatProblems(problems: ConfigProblem[]): string {
+  return problems
+    .map(
+      (p) =>
+        `  ${p.path || "(top level)"}: ${p.message}${"value" in p && p.value !== undefined ? ` (got ${show(p.value)})` : ""}`,
+    )
+    .join("\n");
+}
+
+function show(v: unknown): string {
+  const s = typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const k of path) {
+    if (typeof cur !== "object" || cur === null) return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+function zodProblems(raw: unknown, issues: z.core.$ZodIssue[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const base = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        const path = base ? `${base}.${key}` : key;
+        out.push({ path, message: secretHintFor(key) ?? "unknown key", value: undefined });
+      }
+      continue;
+    }
+    out.push({ path: base, message: issue.message, value: valueAt(raw, issue.path) });
+  }
+  return out;
+}
+
+/** Env overrides for non-secret settings, applied before validation so they are checked too. */
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const section = (k: string): Record<string, unknown> => {
+    const cur = raw[k];
+    if (typeof cur === "object" && cur !== null && !Array.isArray(cur)) return cur as Record<string, unknown>;
+    const fresh: Record<string, unknown> = {};
+    raw[k] = fresh;
+    return fresh;
+  };
+  if (env.REDIS_URL) section("redis").url = env.REDIS_URL;
+  if (env.REDIS_PREFIX) section("redis").prefix = env.REDIS_PREFIX;
+  if (env.LOG_LEVEL) section("log").level = env.LOG_LEVEL;
+}
+
+/** Validates a parsed document. Throws ConfigError listing every problem. */
+export function validateConfig(input: unknown, env: NodeJS.ProcessEnv, source: string): LoadedConfig {
+  const problems: ConfigProblem[] = [];
+  let raw: Record<string, unknown> = {};
+  if (input === null || input === undefined) raw = {};
+  else if (typeof input === "object" && !Array.isArray(input))
+    raw = structuredClone(input) as Record<string, unknown>;
+  else problems.push({ path: "", message: "the config must be a mapping of sections", value: input });
+  applyEnv(raw, env);
+  const { secrets, problems: secretProblems } = readSecrets(env);
+  problems.push(...secretProblems);
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    problems.push(...zodProblems(raw, parsed.error.issues));
+    throw new ConfigError(source, problems);
+  }
+  const config = parsed.data;
+  problems.push(...crossCheck(config), ...requiredSecrets(config, secrets));
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return { config, secrets, source };
+}
+
+/** A feature that is switched on without its secret is a config problem, found before start. */
+function requiredSecrets(cfg: Config, secrets: Secrets): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  if (cfg.gerrit?.http && !secrets.gerritHttpPassword) {
+    out.push({
+      path: "gerrit.http",
+      message: "needs GERRIT_HTTP_PASSWORD or GERRIT_HTTP_PASSWORD_FILE in the environment",
+    });
+  }
+  return out;
+}
+
+export function parseYaml(text: string, source: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({
+        path: `line ${e.linePos?.[0]?.line ?? "?"}`,
+        message: e.message.split("\n")[0] ?? e.message,
+      })),
+    );
+  }
+  return doc.toJS();
+}
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new ConfigError(file, [
+      { path: "", message: `cannot read the config file (${code})`, value: file },
+    ]);
+  }
+  return validateConfig(parseYaml(text, file), env, file);
+}

@@ -1,0 +1,159 @@
+// The one config schema (YAML file + env). Unknown keys are errors; secrets never live here (see secrets.ts).
+import { z } from "zod";
+import { GERRIT_TYPES } from "./events.js";
+
+const NETWORKS = ["console", "matrix", "slack"] as const;
+export type Network = (typeof NETWORKS)[number];
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, '-' or '_'");
+const nonEmpty = z.string().min(1, "must not be empty");
+
+const RoomSchema = z.strictObject({ network: z.enum(NETWORKS), id: nonEmpty });
+
+const RoleSchema = z.strictObject({
+  console: z.array(nonEmpty).default([]),
+  matrix: z.array(nonEmpty).default([]),
+  slack: z.array(nonEmpty).default([]),
+});
+
+/** Event kinds a room may ask for: the Gerrit types plus the Zuul result summary. */
+export const RELAY_KINDS = [...GERRIT_TYPES.filter((t) => t !== "dropped-output"), "zuul-result"] as const;
+export const DEFAULT_RELAY_KINDS = [
+  "patchset-created",
+  "change-merged",
+  "change-abandoned",
+  "change-restored",
+  "comment-added",
+  "zuul-result",
+  "wip-state-changed",
+] as const;
+
+const RelaySchema = z.strictObject({
+  room: name,
+  /** Exact names, globs (`openstack/*`) or `^regex`. */
+  projects: z.array(nonEmpty).min(1).default(["*"]),
+  branches: z.array(nonEmpty).min(1).default(["*"]),
+  events: z
+    .array(z.enum(RELAY_KINDS))
+    .min(1)
+    .default([...DEFAULT_RELAY_KINDS]),
+  includeAuthors: z.array(nonEmpty).optional(),
+  excludeAuthors: z.array(nonEmpty).default([]),
+});
+
+const GerritSchema = z.strictObject({
+  /** Web/REST base URL, e.g. https://review.opendev.org */
+  url: z.url(),
+  ssh: z
+    .strictObject({
+      host: nonEmpty,
+      port: z.number().int().min(1).max(65535).default(29418),
+      user: nonEmpty,
+      privateKeyFile: nonEmpty,
+      /** SHA256 fingerprint of the server's host key, `SHA256:base64…` as `ssh-keygen -lf` prints it. */
+      hostKeyFingerprint: z
+        .string()
+        .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, "must look like SHA256:<43 base64 chars>"),
+      keepaliveSeconds: z.number().int().min(5).default(30),
+    })
+    .optional(),
+  http: z.strictObject({ user: nonEmpty }).optional(),
+  /** The bot's own Gerrit username: its events are never relayed or acted on. */
+  botUser: nonEmpty.default("sunbeam-bot"),
+  /** Other automated accounts (Zuul): their comments are summarised, never relayed verbatim. */
+  botAccounts: z.array(nonEmpty).default(["zuul"]),
+  /** Seconds to wait before acting on an event: Gerrit data can lag the event. */
+  settleSeconds: z.number().min(0).max(600).default(5),
+});
+
+export const ConfigSchema = z.strictObject({
+  redis: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+        .default("redis://127.0.0.1:6379"),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '.', '-' or '_' only")
+        .default("sunbeam"),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info") })
+    .prefault({}),
+  bot: z
+    .strictObject({
+      commandPrefix: z.string().min(1).max(3).default("!"),
+      /** What an unauthorised user gets: a short refusal, or nothing. */
+      unauthorized: z.enum(["refuse", "silent"]).default("refuse"),
+      rateLimit: z
+        .strictObject({
+          commands: z.number().int().min(1).default(10),
+          perSeconds: z.number().int().min(1).default(60),
+        })
+        .prefault({}),
+      /** Other bots' user ids on any network: never answered. */
+      ignoreUsers: z.array(nonEmpty).default([]),
+    })
+    .prefault({}),
+  chat: z
+    .strictObject({
+      console: z
+        .strictObject({ enabled: z.boolean().default(false), user: nonEmpty.default("local") })
+        .prefault({}),
+    })
+    .prefault({}),
+  rooms: z.record(name, RoomSchema).default({}),
+  roles: z.record(name, RoleSchema).default({}),
+  /** Per-command permission overrides: `commands: {status: {role: core}}`. */
+  commands: z.record(name, z.strictObject({ role: name.optional() })).default({}),
+  gerrit: GerritSchema.optional(),
+  relay: z.array(RelaySchema).default([]),
+  jobs: z
+    .strictObject({
+      attempts: z.number().int().min(1).max(50).default(8),
+      backoffMs: z.number().int().min(10).default(2000),
+      concurrency: z.number().int().min(1).max(256).default(8),
+      /** How long finished job ids are kept, which is how long a replayed event is recognised. */
+      keepDays: z.number().min(0.01).default(7),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type RelayRule = z.infer<typeof RelaySchema>;
+
+/** Checks that need the whole document: references between sections. */
+export function crossCheck(cfg: Config): { path: string; message: string; value: unknown }[] {
+  const problems: { path: string; message: string; value: unknown }[] = [];
+  const rooms = Object.keys(cfg.rooms);
+  cfg.relay.forEach((r, i) => {
+    if (!cfg.rooms[r.room]) {
+      problems.push({
+        path: `relay.${i}.room`,
+        message: `unknown room (rooms: ${rooms.join(", ") || "none"})`,
+        value: r.room,
+      });
+    }
+  });
+  for (const [cmd, c] of Object.entries(cfg.commands)) {
+    if (c.role && c.role !== "anyone" && !cfg.roles[c.role]) {
+      problems.push({
+        path: `commands.${cmd}.role`,
+        message: `unknown role (roles: ${Object.keys(cfg.roles).join(", ") || "none"})`,
+        value: c.role,
+      });
+    }
+  }
+  for (const [room, r] of Object.entries(cfg.rooms)) {
+    if (r.network === "console" && !cfg.chat.console.enabled) {
+      problems.push({
+        path: `rooms.${room}.network`,
+        message: "network console is not enabled in chat.console",
+        value: r.network,
+      });
+    }
+  }
+  return problems;
+}

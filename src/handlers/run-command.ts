@@ -1,0 +1,25 @@
+// Command handler: runs a chat command through the router and posts the reply where it was asked.
+import type { CommandRouter, CommandServices } from "../commands.js";
+import type { Outbox } from "../chat/outbox.js";
+import type { Handler } from "../worker.js";
+
+export function runCommand(
+  router: CommandRouter,
+  services: CommandServices,
+  outbox: Outbox,
+): Handler<"commands"> {
+  return async (event, ctx) => {
+    if (event.kind !== "chat.command") return;
+    const { reply } = await router.handle(
+      { network: event.network, room: event.room, user: event.user, text: event.text },
+      services,
+      ctx.log,
+    );
+    if (reply === null) return;
+    await outbox.post(
+      { network: event.network, room: event.room, ...(event.thread ? { thread: event.thread } : {}) },
+      { text: reply },
+      `reply:${event.id}`,
+    );
+  };
+}

@@ -1,0 +1,66 @@
+// The pino root logger: JSON lines, secret values scrubbed from every line before it is written.
+import { pino, type Logger, type DestinationStream } from "pino";
+
+export type { Logger };
+
+/** Keys whose values are never logged, wherever they appear in a log object. */
+const REDACT_PATHS = [
+  "password",
+  "token",
+  "accessToken",
+  "secret",
+  "authorization",
+  "Authorization",
+  "*.password",
+  "*.token",
+  "*.accessToken",
+  "*.appToken",
+  "*.botToken",
+  "*.secret",
+  "*.signingSecret",
+  "*.authorization",
+  "*.Authorization",
+  "*.headers.authorization",
+  "*.headers.Authorization",
+  "*.*.headers.authorization",
+  "*.*.headers.Authorization",
+];
+
+/** Secret values registered at start-up (from env / *_FILE); any log line containing one is scrubbed. */
+const secretValues = new Set<string>();
+
+export function registerSecret(value: string | undefined): void {
+  // Very short values would scrub ordinary words; real tokens are long.
+  if (value && value.length >= 6) secretValues.add(value);
+}
+
+export function scrubSecrets(text: string): string {
+  let out = text;
+  for (const s of secretValues) {
+    if (out.includes(s)) out = out.split(s).join("[REDACTED]");
+    // Secrets also travel JSON-escaped or percent-encoded inside a log line.
+    const escaped = JSON.stringify(s).slice(1, -1);
+    if (escaped !== s && out.includes(escaped)) out = out.split(escaped).join("[REDACTED]");
+    const encoded = encodeURIComponent(s);
+    if (encoded !== s && out.includes(encoded)) out = out.split(encoded).join("[REDACTED]");
+  }
+  return out;
+}
+
+export interface LogOptions {
+  level?: string;
+  destination?: DestinationStream;
+}
+
+export function createLogger(opts: LogOptions = {}): Logger {
+  return pino(
+    {
+      level: opts.level ?? process.env.LOG_LEVEL ?? "info",
+      base: { app: "sunbeam-bot" },
+      redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
+      hooks: { streamWrite: scrubSecrets },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    opts.destination ?? pino.destination({ dest: 2, sync: true }),
+  );
+}

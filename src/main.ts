@@ -1,0 +1,176 @@
+// Composition root: config -> Redis, queues, chat adapters, workers, sources; clean shutdown.
+import type { LoadedConfig } from "./config-load.js";
+import type { ChatAdapter, IncomingMessage } from "./chat/adapter.js";
+import type { ChatTarget, Outbox } from "./chat/outbox.js";
+import { deliver } from "./chat/outbox.js";
+import { CommandRouter, type AnyCommand, type CommandServices, type StatusReport } from "./commands.js";
+import type { BotEvent, ChatCommandEvent } from "./events.js";
+import { announceGerrit } from "./handlers/announce-gerrit.js";
+import { runCommand } from "./handlers/run-command.js";
+import type { Logger } from "./log.js";
+import { Queues, type QueueName } from "./queues.js";
+import { RedisRateLimiter } from "./rate-limit.js";
+import { connectRedis, type Redis } from "./redis.js";
+import { Stats } from "./stats.js";
+import { Workers } from "./worker.js";
+import { errorMessage } from "./errors.js";
+import { COMMANDS } from "../commands/index.js";
+
+export interface BotOptions {
+  loaded: LoadedConfig;
+  log: Logger;
+  adapters: ChatAdapter[];
+  commands?: AnyCommand[];
+}
+
+/** Posts to the chat-out queue; the send id becomes the job id, so a retried job never posts twice. */
+class QueueOutbox implements Outbox {
+  constructor(private readonly queues: Queues) {}
+  async post(target: ChatTarget, message: { text: string }, sendId: string): Promise<void> {
+    await this.queues.add("chat-out", "send", { ...target, text: message.text, sendId }, `send:${sendId}`);
+  }
+}
+
+export class Bot {
+  readonly redis: Redis;
+  readonly queues: Queues;
+  readonly stats: Stats;
+  readonly outbox: Outbox;
+  readonly router: CommandRouter;
+  private readonly workers: Workers;
+  private readonly adapters: Map<string, ChatAdapter>;
+  private readonly startedAt = Date.now();
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: BotOptions) {
+    const { config } = opts.loaded;
+    this.redis = connectRedis(config.redis.url);
+    this.redis.on("error", (err) => opts.log.warn({ err: errorMessage(err) }, "redis connection error"));
+    const settleMs = (config.gerrit?.settleSeconds ?? 0) * 1000;
+    this.queues = new Queues(this.redis, config.redis.prefix, config.jobs, settleMs);
+    this.stats = new Stats(this.redis, config.redis.prefix);
+    this.outbox = new QueueOutbox(this.queues);
+    this.adapters = new Map(opts.adapters.map((a) => [a.network, a]));
+    this.router = new CommandRouter(
+      opts.commands ?? COMMANDS,
+      {
+        prefix: config.bot.commandPrefix,
+        unauthorized: config.bot.unauthorized,
+        roles: config.roles,
+        overrides: config.commands,
+      },
+      new RedisRateLimiter(
+        this.redis,
+        config.redis.prefix,
+        config.bot.rateLimit.commands,
+        config.bot.rateLimit.perSeconds,
+      ),
+    );
+    const rules = config.relay;
+    this.workers = new Workers(
+      {
+        relay: announceGerrit({
+          rooms: config.rooms,
+          rules: async () => rules,
+          render: {
+            botUser: config.gerrit?.botUser ?? "sunbeam-bot",
+            botAccounts: config.gerrit?.botAccounts ?? ["zuul"],
+            ...(config.gerrit ? { gerritUrl: config.gerrit.url } : {}),
+          },
+          outbox: this.outbox,
+        }),
+        commands: runCommand(this.router, this.services(), this.outbox),
+        "chat-out": (job) => deliver(job, this.adapters),
+      },
+      {
+        connection: this.redis,
+        prefix: config.redis.prefix,
+        concurrency: config.jobs.concurrency,
+        log: opts.log,
+        // One sender keeps each room's messages in the order they were queued.
+        concurrencyFor: { "chat-out": 1 },
+      },
+    );
+  }
+
+  services(): CommandServices {
+    return { status: () => this.status() };
+  }
+
+  async status(): Promise<StatusReport> {
+    const last = await this.stats.lastEvent();
+    return {
+      uptimeSeconds: (Date.now() - this.startedAt) / 1000,
+      queues: await this.queues.counts(),
+      ...(last ? { lastEvent: last } : {}),
+      networks: Object.fromEntries([...this.adapters.values()].map((a) => [a.network, a.isConnected()])),
+      sections: [],
+    };
+  }
+
+  /** Starts workers and (unless deferred) the chat adapters. */
+  async start(opts: { deferChat?: boolean } = {}): Promise<void> {
+    this.workers.start();
+    if (!opts.deferChat) await this.startChat();
+    this.opts.log.info({ networks: [...this.adapters.keys()] }, "sunbeam-bot started");
+  }
+
+  async startChat(): Promise<void> {
+    for (const a of this.adapters.values()) await a.start((m) => this.onChatMessage(m));
+  }
+
+  /** Records an event and puts it on the queues its routes name. Sources call only this. */
+  async ingest(event: BotEvent): Promise<QueueName[]> {
+    await this.stats.recordEvent(event);
+    return this.queues.enqueueEvent(event);
+  }
+
+  private async onChatMessage(m: IncomingMessage): Promise<void> {
+    const { config } = this.opts.loaded;
+    if (m.fromBot || config.bot.ignoreUsers.includes(m.user)) return;
+    if (!m.text.trimStart().startsWith(config.bot.commandPrefix)) return;
+    const event: ChatCommandEvent = {
+      source: "chat",
+      kind: "chat.command",
+      id: `chat:${m.network}:${m.room}:${m.id}`,
+      network: m.network,
+      room: m.room,
+      user: m.user,
+      text: m.text,
+      createdOn: Math.floor(m.ts / 1000),
+      ...(m.thread ? { thread: m.thread } : {}),
+    };
+    try {
+      await this.ingest(event);
+    } catch (err) {
+      this.opts.log.error({ err: errorMessage(err), eventId: event.id }, "could not queue a chat command");
+    }
+  }
+
+  /** Resolves when nothing is waiting, active or delayed (the demo waits for this before exiting). */
+  async idle(timeoutMs = 15_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const counts = await this.queues.counts();
+      const busy = Object.values(counts).some(
+        (c) => (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) > 0,
+      );
+      if (!busy) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  }
+
+  /** Stops intake first, lets running jobs finish, then closes Redis. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      // Running jobs finish first (their replies still reach the adapters); new messages wait in Redis.
+      await this.workers.close();
+      for (const a of this.adapters.values()) await a.stop().catch(() => undefined);
+      await this.queues.close();
+      await this.redis.quit().catch(() => this.redis.disconnect());
+      this.opts.log.info("sunbeam-bot stopped");
+    })();
+    return this.stopping;
+  }
+}

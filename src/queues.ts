@@ -1,0 +1,100 @@
+// Queue names, typed payloads and enqueueing with deterministic job ids (duplicates collapse).
+import { Queue, type JobsOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import type { BotEvent } from "./events.js";
+import { routesFor, type Route } from "./routes.js";
+import type { OutboundJob } from "./chat/outbox.js";
+
+export const QUEUE_NAMES = ["relay", "commands", "chat-out"] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export interface QueuePayloads {
+  relay: BotEvent;
+  commands: BotEvent;
+  "chat-out": OutboundJob;
+}
+
+export interface JobDefaults {
+  attempts: number;
+  backoffMs: number;
+  keepDays: number;
+}
+
+/**
+ * BullMQ reserves ':' in custom ids, so event ids (`gerrit:comment-added:…`) are stored with '|'.
+ * The mapping is one-to-one for ids that contain no '|', which ours never do.
+ */
+export function jobIdFor(eventId: string): string {
+  return eventId.replaceAll(":", "|");
+}
+
+export class Queues {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    readonly prefix: string,
+    private readonly defaults: JobDefaults,
+    private readonly settleMs = 0,
+  ) {}
+
+  get(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  jobOptions(jobId: string, extra: JobsOptions = {}): JobsOptions {
+    const keepSeconds = Math.round(this.defaults.keepDays * 86400);
+    return {
+      jobId,
+      attempts: this.defaults.attempts,
+      backoff: { type: "exponential", delay: this.defaults.backoffMs, jitter: 0.3 },
+      // Finished jobs are kept for keepDays: while a job is kept, a replay of its event id is a no-op.
+      removeOnComplete: { age: keepSeconds },
+      removeOnFail: { age: keepSeconds * 2 },
+      ...extra,
+    };
+  }
+
+  /** Enqueues an event on every queue its routes name. Returns the queues it went to. */
+  async enqueueEvent(event: BotEvent, routes?: Route[]): Promise<QueueName[]> {
+    const targets = routesFor(event, routes);
+    await Promise.all(
+      targets.map((r) =>
+        this.get(r.queue).add(
+          event.kind,
+          event,
+          this.jobOptions(jobIdFor(event.id), r.settle && this.settleMs > 0 ? { delay: this.settleMs } : {}),
+        ),
+      ),
+    );
+    return targets.map((r) => r.queue);
+  }
+
+  async add<N extends QueueName>(
+    name: N,
+    jobName: string,
+    data: QueuePayloads[N],
+    jobId: string,
+    extra: JobsOptions = {},
+  ): Promise<void> {
+    await this.get(name).add(jobName, data, this.jobOptions(jobIdFor(jobId), extra));
+  }
+
+  async counts(): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const name of QUEUE_NAMES) {
+      out[name] = await this.get(name).getJobCounts("waiting", "active", "delayed", "completed", "failed");
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

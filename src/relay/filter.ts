@@ -1,0 +1,33 @@
+// Which rooms get a rendered Gerrit event: per-room rules on project, branch, kind and author (pure).
+import type { GerritEvent } from "../events.js";
+import type { RelayRule } from "../config.js";
+import { DEFAULT_RELAY_KINDS } from "../config.js";
+import { matchesAny } from "./patterns.js";
+import { isAccount } from "./render-gerrit.js";
+
+export type RuleLike = Pick<RelayRule, "room" | "projects" | "branches" | "events" | "excludeAuthors"> & {
+  includeAuthors?: string[] | undefined;
+};
+
+export function ruleMatches(rule: RuleLike, e: GerritEvent, kind: string): boolean {
+  if (!(rule.events as readonly string[]).includes(kind)) return false;
+  if (!matchesAny(rule.projects, e.project ?? e.projectName)) return false;
+  // Events without a branch (project-created) pass a branch filter only when it is "*".
+  if (!matchesAny(rule.branches, e.branch)) return false;
+  if (rule.excludeAuthors.length > 0 && isAccount(e.actor, rule.excludeAuthors)) return false;
+  if (rule.includeAuthors && rule.includeAuthors.length > 0 && !isAccount(e.actor, rule.includeAuthors))
+    return false;
+  return true;
+}
+
+/** The distinct rooms whose rules accept the event, in rule order. */
+export function roomsFor(rules: readonly RuleLike[], e: GerritEvent, kind: string): string[] {
+  const rooms: string[] = [];
+  for (const r of rules) if (ruleMatches(r, e, kind) && !rooms.includes(r.room)) rooms.push(r.room);
+  return rooms;
+}
+
+/** Whether a kind is announced by a rule that names no events (what `replay` shows). */
+export function isDefaultRelayKind(kind: string): boolean {
+  return (DEFAULT_RELAY_KINDS as readonly string[]).includes(kind);
+}

@@ -1,0 +1,86 @@
+// BullMQ workers: one per queue, each job handed to its handler with a context (child logger, services).
+import { DelayedError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "./log.js";
+import { RetryLaterError, errorMessage } from "./errors.js";
+import type { QueueName, QueuePayloads } from "./queues.js";
+
+export interface JobContext {
+  log: Logger;
+  jobId: string;
+  attempt: number;
+}
+
+export type Handler<N extends QueueName> = (data: QueuePayloads[N], ctx: JobContext) => Promise<void>;
+export type HandlerTable = { [N in QueueName]?: Handler<N> };
+
+export interface WorkerOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  log: Logger;
+  /** Per-queue overrides, e.g. chat-out runs with low concurrency to keep message order. */
+  concurrencyFor?: Partial<Record<QueueName, number>>;
+}
+
+export class Workers {
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    private readonly handlers: HandlerTable,
+    private readonly opts: WorkerOptions,
+  ) {}
+
+  start(): void {
+    for (const [name, handler] of Object.entries(this.handlers) as [QueueName, Handler<QueueName>][]) {
+      const worker = new Worker(name, (job, token) => this.run(name, handler, job, token), {
+        connection: this.opts.connection,
+        prefix: this.opts.prefix,
+        concurrency: this.opts.concurrencyFor?.[name] ?? this.opts.concurrency,
+        // A worker killed mid-job leaves a stalled job; another worker picks it up after this long.
+        stalledInterval: 30_000,
+        maxStalledCount: 2,
+      });
+      worker.on("failed", (job, err) => {
+        this.opts.log.warn(
+          { queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: errorMessage(err) },
+          "job failed",
+        );
+      });
+      worker.on("error", (err) =>
+        this.opts.log.error({ queue: name, err: errorMessage(err) }, "worker error"),
+      );
+      this.workers.push(worker);
+    }
+  }
+
+  private async run(name: QueueName, handler: Handler<QueueName>, job: Job, token?: string): Promise<void> {
+    const eventId = (job.data as { id?: unknown }).id;
+    const log = this.opts.log.child({
+      queue: name,
+      jobId: job.id,
+      ...(typeof eventId === "string" ? { eventId } : {}),
+    });
+    try {
+      await handler(job.data as QueuePayloads[QueueName], {
+        log,
+        jobId: job.id ?? "",
+        attempt: job.attemptsMade + 1,
+      });
+    } catch (err) {
+      if (err instanceof RetryLaterError && token) {
+        // A rate limit is not a failure: wait as told without spending one of the job's attempts.
+        log.info({ retryAfterMs: err.retryAfterMs }, err.message);
+        await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+        throw new DelayedError();
+      }
+      throw err;
+    }
+  }
+
+  /** Waits for running jobs to finish, then closes. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    this.workers.length = 0;
+  }
+}

@@ -1,0 +1,57 @@
+// Builds a real Bot (real Redis, real BullMQ) with an in-memory chat network for integration tests.
+import { Writable } from "node:stream";
+import { MemoryAdapter } from "../../src/chat/memory.js";
+import { validateConfig } from "../../src/config-load.js";
+import { createLogger, type Logger } from "../../src/log.js";
+import { Bot } from "../../src/main.js";
+import type { AnyCommand } from "../../src/commands.js";
+import { randomPrefix, redisUrl } from "./redis.js";
+
+export function quietLogger(lines?: string[]): Logger {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines?.push(chunk.toString());
+      cb();
+    },
+  });
+  return createLogger({ level: "debug", destination: sink });
+}
+
+export interface TestBot {
+  bot: Bot;
+  chat: MemoryAdapter;
+  prefix: string;
+  logs: string[];
+}
+
+export function testConfig(prefix: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    redis: { url: redisUrl(), prefix },
+    rooms: { team: { network: "memory", id: "!team" } },
+    roles: { core: { console: ["local"] } },
+    relay: [{ room: "team" }],
+    gerrit: { url: "https://review.example.org", settleSeconds: 0 },
+    jobs: { backoffMs: 20, attempts: 4 },
+    ...extra,
+  };
+}
+
+/** The memory network is not a config network, so tests validate with a console room and re-point it. */
+export async function startTestBot(
+  opts: { prefix?: string; extra?: Record<string, unknown>; commands?: AnyCommand[] } = {},
+): Promise<TestBot> {
+  const prefix = opts.prefix ?? randomPrefix();
+  const raw = testConfig(prefix, opts.extra);
+  const loaded = validateConfig({ ...raw, rooms: {}, chat: {} }, {}, "test");
+  loaded.config.rooms = raw.rooms as typeof loaded.config.rooms;
+  const logs: string[] = [];
+  const chat = new MemoryAdapter("memory");
+  const bot = new Bot({
+    loaded,
+    log: quietLogger(logs),
+    adapters: [chat],
+    ...(opts.commands ? { commands: opts.commands } : {}),
+  });
+  await bot.start();
+  return { bot, chat, prefix, logs };
+}
