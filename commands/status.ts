@@ -21,11 +21,11 @@ export default defineCommand({
     if (!ctx.services.status) throw new UserError("Status is not available on this deployment.");
     const st = await ctx.services.status();
     const lines = [`**sunbeam-bot** up ${formatDuration(st.uptimeSeconds)}`];
-    lines.push(
-      st.lastEvent
-        ? `Last event: ${st.lastEvent.kind} at ${st.lastEvent.at} (${st.lastEvent.id})`
-        : "Last event: none yet",
-    );
+    const gerrit = st.lastEvents.gerrit;
+    lines.push(gerrit ? `Last Gerrit event: ${gerrit.kind} at ${gerrit.at} (${gerrit.id})` : "Last Gerrit event: none yet");
+    for (const [source, e] of Object.entries(st.lastEvents)) {
+      if (source !== "gerrit") lines.push(`Last ${source} event: ${e.kind} at ${e.at}`);
+    }
     const q = Object.entries(st.queues).map(
       ([name, c]) =>
         `${name} ${c.waiting ?? 0} waiting, ${c.active ?? 0} active, ${c.delayed ?? 0} delayed, ${c.failed ?? 0} failed`,

@@ -11,7 +11,8 @@ export interface CommandServices {
 export interface StatusReport {
   uptimeSeconds: number;
   queues: Record<string, Record<string, number>>;
-  lastEvent?: { id: string; kind: string; at: string };
+  /** The last event seen per source (gerrit, chat, launchpad, …). */
+  lastEvents: Record<string, { id: string; kind: string; at: string }>;
   networks: Record<string, boolean>;
   /** Extra "name: value" lines from sources (the Gerrit stream, pollers). */
   sections: { title: string; lines: string[] }[];

@@ -12,7 +12,7 @@ export class Stats {
   async recordEvent(e: BotEvent): Promise<void> {
     await this.redis
       .multi()
-      .hset(keyFor(this.prefix, "last-event"), { id: e.id, kind: e.kind, at: new Date().toISOString() })
+      .hset(keyFor(this.prefix, "last-event", e.source), { id: e.id, kind: e.kind, at: new Date().toISOString() })
       .hincrby(keyFor(this.prefix, "counters"), `events:${e.kind}`, 1)
       .exec();
   }
@@ -26,8 +26,13 @@ export class Stats {
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
   }
 
-  async lastEvent(): Promise<{ id: string; kind: string; at: string } | undefined> {
-    const h = await this.redis.hgetall(keyFor(this.prefix, "last-event"));
-    return h.id && h.kind && h.at ? { id: h.id, kind: h.kind, at: h.at } : undefined;
+  /** The last event seen from each source (gerrit, chat, …). */
+  async lastEvents(sources: readonly string[]): Promise<Record<string, { id: string; kind: string; at: string }>> {
+    const out: Record<string, { id: string; kind: string; at: string }> = {};
+    for (const source of sources) {
+      const h = await this.redis.hgetall(keyFor(this.prefix, "last-event", source));
+      if (h.id && h.kind && h.at) out[source] = { id: h.id, kind: h.kind, at: h.at };
+    }
+    return out;
   }
 }

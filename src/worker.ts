@@ -78,9 +78,14 @@ export class Workers {
     }
   }
 
-  /** Waits for running jobs to finish, then closes. */
+  /**
+   * Waits for running jobs to finish, then closes. Producers close before chat-out, so a reply made by
+   * a finishing job still has a sender; whatever is left waits in Redis for the next start.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+    const last = this.workers.filter((w) => w.name === "chat-out");
+    await Promise.all(this.workers.filter((w) => w.name !== "chat-out").map((w) => w.close()));
+    await Promise.all(last.map((w) => w.close()));
     this.workers.length = 0;
   }
 }

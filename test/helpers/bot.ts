@@ -27,7 +27,8 @@ export interface TestBot {
 export function testConfig(prefix: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     redis: { url: redisUrl(), prefix },
-    rooms: { team: { network: "memory", id: "!team" } },
+    chat: { console: { enabled: true } },
+    rooms: { team: { network: "console", id: "!team" } },
     roles: { core: { console: ["local"] } },
     relay: [{ room: "team" }],
     gerrit: { url: "https://review.example.org", settleSeconds: 0 },
@@ -36,16 +37,15 @@ export function testConfig(prefix: string, extra: Record<string, unknown> = {}):
   };
 }
 
-/** The memory network is not a config network, so tests validate with a console room and re-point it. */
+/** The in-memory adapter stands in for the console network, so the config is the one users write. */
 export async function startTestBot(
   opts: { prefix?: string; extra?: Record<string, unknown>; commands?: AnyCommand[] } = {},
 ): Promise<TestBot> {
   const prefix = opts.prefix ?? randomPrefix();
   const raw = testConfig(prefix, opts.extra);
-  const loaded = validateConfig({ ...raw, rooms: {}, chat: {} }, {}, "test");
-  loaded.config.rooms = raw.rooms as typeof loaded.config.rooms;
+  const loaded = validateConfig(raw, {}, "test");
   const logs: string[] = [];
-  const chat = new MemoryAdapter("memory");
+  const chat = new MemoryAdapter("console");
   const bot = new Bot({
     loaded,
     log: quietLogger(logs),
