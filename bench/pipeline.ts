@@ -11,7 +11,13 @@ export function sampleLines(n: number, offset = 0): string[] {
   return Array.from({ length: n }, (_, i) =>
     JSON.stringify({
       type: "patchset-created",
-      change: { project: "openstack/sunbeam-charms", branch: "main", number: 900000 + offset + i, subject: `Change ${i}`, url: `https://review.opendev.org/c/x/+/${i}` },
+      change: {
+        project: "openstack/sunbeam-charms",
+        branch: "main",
+        number: 900000 + offset + i,
+        subject: `Change ${i}`,
+        url: `https://review.opendev.org/c/x/+/${i}`,
+      },
       patchSet: { number: 1, revision: "a".repeat(40) },
       uploader: { name: "Alice", username: "alice" },
       eventCreatedOn: 1764000000 + offset + i,
@@ -62,7 +68,13 @@ export async function bareBullmq(url: string, n: number, prefix: string): Promis
   await q.close();
   await conn.quit();
   lat.sort((a, b) => a - b);
-  return { events: n, seconds, perSecond: n / seconds, p50ms: percentile(lat, 50), p99ms: percentile(lat, 99) };
+  return {
+    events: n,
+    seconds,
+    perSecond: n / seconds,
+    p50ms: percentile(lat, 50),
+    p99ms: percentile(lat, 99),
+  };
 }
 
 /** The bot's own path: parse each line, ingest (stats + routed enqueue), relay handler, chat-out, memory chat. */
@@ -97,5 +109,11 @@ export async function botPipeline(url: string, n: number, prefix: string): Promi
     .map((m) => m.at - performance.timeOrigin - (readAt.get(/proposed (\d+)/.exec(m.text)?.[1] ?? "") ?? 0))
     .sort((a, b) => a - b);
   await bot.stop();
-  return { events: n, seconds, perSecond: n / seconds, p50ms: percentile(lat, 50), p99ms: percentile(lat, 99) };
+  return {
+    events: n,
+    seconds,
+    perSecond: n / seconds,
+    p50ms: percentile(lat, 50),
+    p99ms: percentile(lat, 99),
+  };
 }

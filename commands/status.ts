@@ -22,7 +22,11 @@ export default defineCommand({
     const st = await ctx.services.status();
     const lines = [`**sunbeam-bot** up ${formatDuration(st.uptimeSeconds)}`];
     const gerrit = st.lastEvents.gerrit;
-    lines.push(gerrit ? `Last Gerrit event: ${gerrit.kind} at ${gerrit.at} (${gerrit.id})` : "Last Gerrit event: none yet");
+    lines.push(
+      gerrit
+        ? `Last Gerrit event: ${gerrit.kind} at ${gerrit.at} (${gerrit.id})`
+        : "Last Gerrit event: none yet",
+    );
     for (const [source, e] of Object.entries(st.lastEvents)) {
       if (source !== "gerrit") lines.push(`Last ${source} event: ${e.kind} at ${e.at}`);
     }

@@ -12,7 +12,11 @@ export class Stats {
   async recordEvent(e: BotEvent): Promise<void> {
     await this.redis
       .multi()
-      .hset(keyFor(this.prefix, "last-event", e.source), { id: e.id, kind: e.kind, at: new Date().toISOString() })
+      .hset(keyFor(this.prefix, "last-event", e.source), {
+        id: e.id,
+        kind: e.kind,
+        at: new Date().toISOString(),
+      })
       .hincrby(keyFor(this.prefix, "counters"), `events:${e.kind}`, 1)
       .exec();
   }
@@ -27,7 +31,9 @@ export class Stats {
   }
 
   /** The last event seen from each source (gerrit, chat, …). */
-  async lastEvents(sources: readonly string[]): Promise<Record<string, { id: string; kind: string; at: string }>> {
+  async lastEvents(
+    sources: readonly string[],
+  ): Promise<Record<string, { id: string; kind: string; at: string }>> {
     const out: Record<string, { id: string; kind: string; at: string }> = {};
     for (const source of sources) {
       const h = await this.redis.hgetall(keyFor(this.prefix, "last-event", source));

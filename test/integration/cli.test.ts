@@ -15,10 +15,23 @@ describe("sunbeam-bot replay", () => {
   it("prints one JSON object per line: events with their announcement, bad lines with an error", async () => {
     const r = await runCli(["replay", "test/fixtures/gerrit-all-types.jsonl", "--json"]);
     expect(r.code).toBe(0);
-    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows).toHaveLength(22);
-    expect(rows[0]).toMatchObject({ line: 1, ok: true, event: { kind: "gerrit.patchset-created" }, announce: expect.stringContaining("proposed 912345,3") });
-    expect(rows[5]).toMatchObject({ line: 6, ok: true, event: { kind: "gerrit.ref-updated" }, announce: null });
+    expect(rows[0]).toMatchObject({
+      line: 1,
+      ok: true,
+      event: { kind: "gerrit.patchset-created" },
+      announce: expect.stringContaining("proposed 912345,3"),
+    });
+    expect(rows[5]).toMatchObject({
+      line: 6,
+      ok: true,
+      event: { kind: "gerrit.ref-updated" },
+      announce: null,
+    });
     expect(rows[18]).toMatchObject({ line: 19, ok: false, error: expect.stringContaining("line 19") });
     expect(rows.filter((x) => x.ok === false)).toHaveLength(4);
   });
@@ -33,7 +46,9 @@ describe("sunbeam-bot replay", () => {
 
 describe("sunbeam-bot config check", () => {
   it("passes the shipped example", async () => {
-    const r = await runCli(["config", "check", "--config", "deploy/config.example.yaml"], { env: { GERRIT_HTTP_PASSWORD: "x-example-pw" } });
+    const r = await runCli(["config", "check", "--config", "deploy/config.example.yaml"], {
+      env: { GERRIT_HTTP_PASSWORD: "x-example-pw" },
+    });
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("config OK");
     expect(r.code).toBe(0);
@@ -42,7 +57,10 @@ describe("sunbeam-bot config check", () => {
   it("lists every problem with its key path and value, exit 2, no stack", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cfg-"));
     const file = join(dir, "bad.yaml");
-    writeFileSync(file, "redis:\n  url: localhost:6379\nbot:\n  unauthorized: yell\nrelay:\n  - room: nowhere\ncolour: blue\n");
+    writeFileSync(
+      file,
+      "redis:\n  url: localhost:6379\nbot:\n  unauthorized: yell\nrelay:\n  - room: nowhere\ncolour: blue\n",
+    );
     const r = await runCli(["config", "check", "--config", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("redis.url");
@@ -66,7 +84,9 @@ describe("sunbeam-bot demo", () => {
     const r = await runCli(["demo"], { input: "!help\n!status\n", timeoutMs: 30_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Alice Example proposed 912345,3 on main: Fix keystone TLS");
-    expect(r.stdout).toContain("Zuul: Verified -1 on 912345,3 (check) — failed: charm-build-bin-core, func-test-openstack");
+    expect(r.stdout).toContain(
+      "Zuul: Verified -1 on 912345,3 (check) — failed: charm-build-bin-core, func-test-openstack",
+    );
     expect(r.stdout).toContain("!help [command]");
     expect(r.stdout).toContain("Last Gerrit event");
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(r.stdout)?.[1]);
@@ -76,6 +96,16 @@ describe("sunbeam-bot demo", () => {
       s.on("error", () => res(true));
     });
     expect(refused).toBe(true);
+  });
+});
+
+describe("sunbeam-bot demo without redis-server", () => {
+  it("says how to install it and exits 2", async () => {
+    const r = await runCli(["demo"], { env: { PATH: "/nonexistent" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("redis-server was not found");
+    expect(r.stderr).toContain("apt-get install -y redis-server");
+    noStack(r.stderr);
   });
 });
 
@@ -98,7 +128,13 @@ describe("sunbeam-bot run", () => {
     const queues = new Queues(redis, prefix, { attempts: 5, backoffMs: 50, keepDays: 1 });
     const N = 300;
     for (let i = 0; i < N; i++) {
-      const line = JSON.stringify({ type: "patchset-created", change: { project: "p", branch: "main", number: 1000 + i, subject: `s${i}` }, patchSet: { number: 1 }, uploader: { username: "u" }, eventCreatedOn: 1764000000 + i });
+      const line = JSON.stringify({
+        type: "patchset-created",
+        change: { project: "p", branch: "main", number: 1000 + i, subject: `s${i}` },
+        patchSet: { number: 1 },
+        uploader: { username: "u" },
+        eventCreatedOn: 1764000000 + i,
+      });
       const r = parseGerritLine(line);
       if (r.ok) await queues.enqueueEvent(r.event);
     }

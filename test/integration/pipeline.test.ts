@@ -39,7 +39,9 @@ describe("event → queue → worker → chat", () => {
     await t.bot.ingest(event(2));
     await t.chat.waitForSent(2);
     expect(await t.bot.idle()).toBe(true);
-    expect(t.chat.sent.map((m) => m.text.split(" ")[1])).toEqual(expect.arrayContaining(["Alice", "912345,3"]));
+    expect(t.chat.sent.map((m) => m.text.split(" ")[1])).toEqual(
+      expect.arrayContaining(["Alice", "912345,3"]),
+    );
     expect(t.chat.sent).toHaveLength(2);
   });
 
@@ -57,6 +59,20 @@ describe("event → queue → worker → chat", () => {
     expect(await t.bot.idle()).toBe(true);
     expect(t.chat.sent).toHaveLength(1);
     expect(t.logs.join("")).toContain("simulated send failure");
+  });
+
+  it("fails a permanent error at once, without retries", async () => {
+    t = await startTestBot();
+    await t.bot.outbox.post({ network: "nowhere", room: "x" }, { text: "lost?" }, "perm-1");
+    const q = t.bot.queues.get("chat-out");
+    let failed = await q.getFailed();
+    for (let i = 0; i < 200 && failed.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      failed = await q.getFailed();
+    }
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.attemptsMade).toBe(1);
+    expect(failed[0]?.failedReason).toContain('no chat adapter for network "nowhere"');
   });
 
   it("answers a command in the room it came from, and !help lists the commands", async () => {
@@ -101,7 +117,10 @@ describe("event → queue → worker → chat", () => {
         return "done";
       },
     });
-    t = await startTestBot({ commands: [...COMMANDS, slow], extra: { jobs: { concurrency: 1, backoffMs: 20 } } });
+    t = await startTestBot({
+      commands: [...COMMANDS, slow],
+      extra: { jobs: { concurrency: 1, backoffMs: 20 } },
+    });
     const { prefix } = t;
     await t.chat.inject({ text: "!slow", id: "$s1" });
     await t.chat.inject({ text: "!slow", id: "$s2" });

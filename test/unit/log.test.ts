@@ -19,13 +19,22 @@ function capture(): { lines: string[]; stream: Writable } {
 describe("logging", () => {
   it("never writes a configured secret, wherever it appears", () => {
     const secret = "gerrit-http-pw-3xAmple!";
-    validateConfig({ gerrit: { url: "https://review.example.org", http: { user: "bot" } } }, { GERRIT_HTTP_PASSWORD: secret }, "t");
+    validateConfig(
+      { gerrit: { url: "https://review.example.org", http: { user: "bot" } } },
+      { GERRIT_HTTP_PASSWORD: secret },
+      "t",
+    );
     const { lines, stream } = capture();
     const log = createLogger({ level: "debug", destination: stream });
     log.info({ password: secret }, "by key");
-    log.info({ request: { headers: { Authorization: `Basic ${Buffer.from(`bot:${secret}`).toString("base64")}` } } }, "header");
+    log.info(
+      { request: { headers: { Authorization: `Basic ${Buffer.from(`bot:${secret}`).toString("base64")}` } } },
+      "header",
+    );
     log.warn(`an error message that quotes ${secret} inside`);
-    log.child({ queue: "relay", jobId: "j1" }).error({ err: { message: `url https://bot:${encodeURIComponent(secret)}@x/` } }, "nested");
+    log
+      .child({ queue: "relay", jobId: "j1" })
+      .error({ err: { message: `url https://bot:${encodeURIComponent(secret)}@x/` } }, "nested");
     const out = lines.join("");
     expect(lines).toHaveLength(4);
     expect(out).not.toContain(secret);

@@ -17,14 +17,22 @@ const opts = { botUser: "sunbeam-bot", botAccounts: ["zuul"] };
 describe("renderGerritEvent", () => {
   it("renders one concise line per event type", () => {
     const url = "https://review.opendev.org/c/openstack/sunbeam-charms/+/912345";
-    expect(renderGerritEvent(ev(0), opts)?.text).toBe(`[openstack/sunbeam-charms] Alice Example proposed 912345,3 on main: Fix keystone TLS — ${url}`);
-    expect(renderGerritEvent(ev(1), opts)?.text).toBe(`[openstack/sunbeam-charms] Bob Reviewer commented on 912345,3 (Code-Review +2) "LGTM": Fix keystone TLS — ${url}`);
-    expect(renderGerritEvent(ev(2), opts)?.text).toBe(`[openstack/sunbeam-charms] 912345,3 merged on main: Fix keystone TLS — ${url}`);
+    expect(renderGerritEvent(ev(0), opts)?.text).toBe(
+      `[openstack/sunbeam-charms] Alice Example proposed 912345,3 on main: Fix keystone TLS — ${url}`,
+    );
+    expect(renderGerritEvent(ev(1), opts)?.text).toBe(
+      `[openstack/sunbeam-charms] Bob Reviewer commented on 912345,3 (Code-Review +2) "LGTM": Fix keystone TLS — ${url}`,
+    );
+    expect(renderGerritEvent(ev(2), opts)?.text).toBe(
+      `[openstack/sunbeam-charms] 912345,3 merged on main: Fix keystone TLS — ${url}`,
+    );
     expect(renderGerritEvent(ev(3), opts)?.text).toContain("Alice Example abandoned 912345,3");
     expect(renderGerritEvent(ev(9), opts)?.text).toContain("marked 912345,3 work in progress");
     expect(renderGerritEvent(ev(11), opts)?.text).toContain('set the topic of 912345 to "tls"');
     expect(renderGerritEvent(ev(12), opts)?.text).toContain("(+#gate-fix)");
-    expect(renderGerritEvent(ev(13), opts)?.text).toBe("[openstack/sunbeam-new] project created (HEAD refs/heads/main)");
+    expect(renderGerritEvent(ev(13), opts)?.text).toBe(
+      "[openstack/sunbeam-new] project created (HEAD refs/heads/main)",
+    );
   });
 
   it("renders nothing for dropped-output, unknown types and the bot's own actions", () => {
@@ -56,12 +64,19 @@ describe("renderGerritEvent", () => {
   });
 
   it("reads Zuul results", () => {
-    expect(parseZuulComment("Build succeeded (gate pipeline).\n\n- a https://x : SUCCESS in 1s")).toEqual({ outcome: "succeeded", failedJobs: [], jobs: 1, pipeline: "gate" });
+    expect(parseZuulComment("Build succeeded (gate pipeline).\n\n- a https://x : SUCCESS in 1s")).toEqual({
+      outcome: "succeeded",
+      failedJobs: [],
+      jobs: 1,
+      pipeline: "gate",
+    });
     expect(parseZuulComment("Looks good to me")).toBeNull();
   });
 
   it("takes the human part of a comment", () => {
-    expect(commentGist("Patch Set 2: Code-Review-1\n\n\nPlease add a test.\nAnd docs.")).toBe("Please add a test.");
+    expect(commentGist("Patch Set 2: Code-Review-1\n\n\nPlease add a test.\nAnd docs.")).toBe(
+      "Please add a test.",
+    );
     expect(commentGist("Patch Set 2: Code-Review+1")).toBe("");
   });
 });
@@ -77,7 +92,9 @@ describe("relay filters", () => {
   });
   it("matches projects and branches by exact name, glob or ^regex", () => {
     const e = ev(0);
-    expect(roomsFor([rule({ projects: ["openstack/sunbeam-charms"] })], e, "patchset-created")).toEqual(["team"]);
+    expect(roomsFor([rule({ projects: ["openstack/sunbeam-charms"] })], e, "patchset-created")).toEqual([
+      "team",
+    ]);
     expect(roomsFor([rule({ projects: ["openstack/*"] })], e, "patchset-created")).toEqual(["team"]);
     expect(roomsFor([rule({ projects: ["^openstack/sun.*"] })], e, "patchset-created")).toEqual(["team"]);
     expect(roomsFor([rule({ projects: ["openstack/nova"] })], e, "patchset-created")).toEqual([]);
@@ -89,6 +106,9 @@ describe("relay filters", () => {
     expect(roomsFor([rule({})], e, "comment-added")).toEqual([]);
     expect(roomsFor([rule({ excludeAuthors: ["alice"] })], e, "patchset-created")).toEqual([]);
     expect(roomsFor([rule({ includeAuthors: ["bob"] })], e, "patchset-created")).toEqual([]);
-    expect(roomsFor([rule({}), rule({}), rule({ room: "ops" })], e, "patchset-created")).toEqual(["team", "ops"]);
+    expect(roomsFor([rule({}), rule({}), rule({ room: "ops" })], e, "patchset-created")).toEqual([
+      "team",
+      "ops",
+    ]);
   });
 });
