@@ -86,6 +86,8 @@ export async function botPipeline(url: string, n: number, prefix: string): Promi
       rooms: { team: { network: "console", id: "#team" } },
       relay: [{ room: "team" }],
       gerrit: { url: "https://review.opendev.org", settleSeconds: 0 },
+      http: { enabled: false },
+      bot: { coalesceSeconds: 0 },
     },
     {},
     "bench",

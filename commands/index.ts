@@ -2,5 +2,6 @@
 import type { AnyCommand } from "../src/commands.js";
 import help from "./help.js";
 import status from "./status.js";
+import { subscribe, unsubscribe } from "./subscribe.js";
 
-export const COMMANDS: AnyCommand[] = [help, status];
+export const COMMANDS: AnyCommand[] = [help, status, subscribe, unsubscribe];

@@ -38,6 +38,14 @@ export default defineCommand({
     const nets = Object.entries(st.networks).map(([n, up]) => `${n} ${up ? "connected" : "DISCONNECTED"}`);
     if (nets.length) lines.push(`Chat: ${nets.join(", ")}`);
     for (const s of st.sections) lines.push(`${s.title}: ${s.lines.join("; ")}`);
+    if (ctx.services.subscriptions) {
+      const { runtime, fromConfig } = await ctx.services.subscriptions.list(ctx.network, ctx.room);
+      const here = [
+        ...fromConfig.map((c) => `${c} [config]`),
+        ...runtime.map((r) => `${r.project} (${r.events.join(", ") || "default events"}) [by ${r.by}]`),
+      ];
+      lines.push(`Relay here: ${here.length ? here.join("; ") : "nothing (try !subscribe <project>)"}`);
+    }
     return lines.join("\n");
   },
 });

@@ -6,6 +6,21 @@ import type { Logger } from "./log.js";
 /** Read-only views of the running bot that commands may use; each is absent where not configured. */
 export interface CommandServices {
   status?(): Promise<StatusReport>;
+  subscriptions?: SubscriptionService;
+}
+
+export interface SubscriptionInfo {
+  project: string;
+  events: string[];
+  by: string;
+  at: string;
+}
+
+/** A room's run-time relay filters (kept in Redis; the config's rules are listed read-only). */
+export interface SubscriptionService {
+  list(network: string, room: string): Promise<{ runtime: SubscriptionInfo[]; fromConfig: string[] }>;
+  add(network: string, room: string, sub: SubscriptionInfo): Promise<void>;
+  remove(network: string, room: string, project?: string): Promise<number>;
 }
 
 export interface StatusReport {

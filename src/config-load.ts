@@ -113,6 +113,12 @@ function requiredSecrets(cfg: Config, secrets: Secrets): ConfigProblem[] {
       message: "needs GERRIT_HTTP_PASSWORD or GERRIT_HTTP_PASSWORD_FILE in the environment",
     });
   }
+  if (cfg.gerrit?.webhook.enabled && !secrets.gerritWebhookSecret) {
+    out.push({
+      path: "gerrit.webhook.enabled",
+      message: "needs GERRIT_WEBHOOK_SECRET or GERRIT_WEBHOOK_SECRET_FILE in the environment",
+    });
+  }
   return out;
 }
 

@@ -1,6 +1,8 @@
 // The one config schema (YAML file + env). Unknown keys are errors; secrets never live here (see secrets.ts).
 import { z } from "zod";
-import { GERRIT_TYPES } from "./events.js";
+import { DEFAULT_RELAY_KINDS, RELAY_KINDS } from "./relay/kinds.js";
+
+export { DEFAULT_RELAY_KINDS, RELAY_KINDS };
 
 const NETWORKS = ["console", "matrix", "slack"] as const;
 export type Network = (typeof NETWORKS)[number];
@@ -15,18 +17,6 @@ const RoleSchema = z.strictObject({
   matrix: z.array(nonEmpty).default([]),
   slack: z.array(nonEmpty).default([]),
 });
-
-/** Event kinds a room may ask for: the Gerrit types plus the Zuul result summary. */
-export const RELAY_KINDS = [...GERRIT_TYPES.filter((t) => t !== "dropped-output"), "zuul-result"] as const;
-export const DEFAULT_RELAY_KINDS = [
-  "patchset-created",
-  "change-merged",
-  "change-abandoned",
-  "change-restored",
-  "comment-added",
-  "zuul-result",
-  "wip-state-changed",
-] as const;
 
 const RelaySchema = z.strictObject({
   room: name,
@@ -64,6 +54,22 @@ const GerritSchema = z.strictObject({
   botAccounts: z.array(nonEmpty).default(["zuul"]),
   /** Seconds to wait before acting on an event: Gerrit data can lag the event. */
   settleSeconds: z.number().min(0).max(600).default(5),
+  /** The webhooks plugin's POSTs, for sites that cannot give SSH (secret: GERRIT_WEBHOOK_SECRET). */
+  webhook: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      path: z
+        .string()
+        .regex(/^\/[\w/-]*$/, "must be a URL path like /gerrit/events")
+        .default("/gerrit/events"),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(16 * 1024 * 1024)
+        .default(1024 * 1024),
+    })
+    .prefault({}),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -95,6 +101,8 @@ export const ConfigSchema = z.strictObject({
         .prefault({}),
       /** Other bots' user ids on any network: never answered. */
       ignoreUsers: z.array(nonEmpty).default([]),
+      /** Relay lines for one room within this window become one message (0: post each at once). */
+      coalesceSeconds: z.number().min(0).max(300).default(3),
     })
     .prefault({}),
   chat: z
@@ -110,6 +118,13 @@ export const ConfigSchema = z.strictObject({
   commands: z.record(name, z.strictObject({ role: name.optional() })).default({}),
   gerrit: GerritSchema.optional(),
   relay: z.array(RelaySchema).default([]),
+  http: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: nonEmpty.default("127.0.0.1"),
+      port: z.number().int().min(0).max(65535).default(8080),
+    })
+    .prefault({}),
   jobs: z
     .strictObject({
       attempts: z.number().int().min(1).max(50).default(8),

@@ -22,6 +22,8 @@ export const DEMO_CONFIG = {
     settleSeconds: 0,
   },
   jobs: { backoffMs: 200 },
+  http: { enabled: false },
+  bot: { coalesceSeconds: 1 },
 };
 
 export interface DemoOptions {

@@ -2,11 +2,15 @@
 import type { LoadedConfig } from "./config-load.js";
 import type { ChatAdapter, IncomingMessage } from "./chat/adapter.js";
 import type { ChatTarget, Outbox } from "./chat/outbox.js";
-import { deliver } from "./chat/outbox.js";
+import { Sender } from "./chat/outbox.js";
 import { CommandRouter, type AnyCommand, type CommandServices, type StatusReport } from "./commands.js";
 import type { BotEvent, ChatCommandEvent } from "./events.js";
 import { announceGerrit } from "./handlers/announce-gerrit.js";
 import { runCommand } from "./handlers/run-command.js";
+import { flushRelay } from "./handlers/flush-relay.js";
+import { RelayBuffer } from "./relay/buffer.js";
+import { RelayRules, configRules } from "./relay/rules.js";
+import { Subscriptions } from "./relay/subscriptions.js";
 import type { Logger } from "./log.js";
 import { Queues, type QueueName } from "./queues.js";
 import { RedisRateLimiter } from "./rate-limit.js";
@@ -14,6 +18,8 @@ import { connectRedis, type Redis } from "./redis.js";
 import { Stats } from "./stats.js";
 import { Workers } from "./worker.js";
 import { errorMessage } from "./errors.js";
+import { startHttp, type HttpServer, type Route } from "./http.js";
+import { gerritWebhook } from "./sources/gerrit-webhook.js";
 import { COMMANDS } from "../commands/index.js";
 
 export interface BotOptions {
@@ -37,10 +43,13 @@ export class Bot {
   readonly stats: Stats;
   readonly outbox: Outbox;
   readonly router: CommandRouter;
+  readonly subscriptions: Subscriptions;
+  private readonly relayRules: RelayRules;
   private readonly workers: Workers;
   private readonly adapters: Map<string, ChatAdapter>;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | undefined;
+  http: HttpServer | undefined;
 
   constructor(private readonly opts: BotOptions) {
     const { config } = opts.loaded;
@@ -66,21 +75,40 @@ export class Bot {
         config.bot.rateLimit.perSeconds,
       ),
     );
-    const rules = config.relay;
+    this.subscriptions = new Subscriptions(this.redis, config.redis.prefix);
+    this.relayRules = new RelayRules(config, this.subscriptions);
+    const buffer = new RelayBuffer(this.redis, config.redis.prefix);
+    const windowMs = config.bot.coalesceSeconds * 1000;
+    const sender = new Sender(this.adapters, this.redis, config.redis.prefix);
     this.workers = new Workers(
       {
         relay: announceGerrit({
-          rooms: config.rooms,
-          rules: async () => rules,
+          rules: () => this.relayRules.rules(),
           render: {
             botUser: config.gerrit?.botUser ?? "sunbeam-bot",
             botAccounts: config.gerrit?.botAccounts ?? ["zuul"],
             ...(config.gerrit ? { gerritUrl: config.gerrit.url } : {}),
           },
           outbox: this.outbox,
+          window: {
+            ms: windowMs,
+            buffer,
+            scheduleFlush: async (key, target, now) => {
+              const bucket = Math.floor(now / windowMs);
+              const delay = (bucket + 1) * windowMs - now + 50;
+              await this.queues.add(
+                "relay-flush",
+                "flush",
+                { key, target, bucket },
+                `flush:${key}:${bucket}`,
+                { delay },
+              );
+            },
+          },
         }),
+        "relay-flush": flushRelay({ buffer, outbox: this.outbox }),
         commands: runCommand(this.router, this.services(), this.outbox),
-        "chat-out": (job) => deliver(job, this.adapters),
+        "chat-out": (job) => sender.deliver(job),
       },
       {
         connection: this.redis,
@@ -94,7 +122,28 @@ export class Bot {
   }
 
   services(): CommandServices {
-    return { status: () => this.status() };
+    const fromConfig = (network: string, room: string) =>
+      configRules(this.opts.loaded.config)
+        .filter((r) => r.target.network === network && r.target.room === room)
+        .map((r) => `${r.projects.join(",")} (${r.events.join(", ")})`);
+    return {
+      status: () => this.status(),
+      subscriptions: {
+        list: async (network, room) => ({
+          runtime: await this.subscriptions.list(network, room),
+          fromConfig: fromConfig(network, room),
+        }),
+        add: async (network, room, sub) => {
+          await this.subscriptions.add(network, room, sub);
+          this.relayRules.invalidate();
+        },
+        remove: async (network, room, project) => {
+          const n = await this.subscriptions.remove(network, room, project);
+          this.relayRules.invalidate();
+          return n;
+        },
+      },
+    };
   }
 
   async status(): Promise<StatusReport> {
@@ -110,8 +159,31 @@ export class Bot {
   /** Starts workers and (unless deferred) the chat adapters. */
   async start(opts: { deferChat?: boolean } = {}): Promise<void> {
     this.workers.start();
+    await this.startHttp();
     if (!opts.deferChat) await this.startChat();
     this.opts.log.info({ networks: [...this.adapters.keys()] }, "sunbeam-bot started");
+  }
+
+  private async startHttp(): Promise<void> {
+    const { config, secrets } = this.opts.loaded;
+    if (!config.http.enabled) return;
+    const routes: Record<string, Route> = {
+      "/healthz": (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"ok":true}');
+      },
+    };
+    const hook = config.gerrit?.webhook;
+    if (hook?.enabled && secrets.gerritWebhookSecret) {
+      routes[hook.path] = gerritWebhook({
+        secret: secrets.gerritWebhookSecret,
+        maxBytes: hook.maxBytes,
+        ingest: (e) => this.ingest(e),
+        log: this.opts.log,
+      });
+    }
+    this.http = await startHttp(config.http.host, config.http.port, routes);
+    this.opts.log.info({ host: config.http.host, port: this.http.port }, "http listening");
   }
 
   async startChat(): Promise<void> {
@@ -164,6 +236,7 @@ export class Bot {
   /** Stops intake first, lets running jobs finish, then closes Redis. Safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.http?.close();
       // Running jobs finish first (their replies still reach the adapters); new messages wait in Redis.
       await this.workers.close();
       for (const a of this.adapters.values()) await a.stop().catch(() => undefined);

@@ -3,13 +3,21 @@ import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { BotEvent } from "./events.js";
 import { routesFor, type Route } from "./routes.js";
-import type { OutboundJob } from "./chat/outbox.js";
+import type { ChatTarget, OutboundJob } from "./chat/outbox.js";
 
-export const QUEUE_NAMES = ["relay", "commands", "chat-out"] as const;
+export const QUEUE_NAMES = ["relay", "relay-flush", "commands", "chat-out"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** One room's relay window to flush: `key` names the room, `bucket` the window (time / window length). */
+export interface FlushJob {
+  key: string;
+  target: ChatTarget;
+  bucket: number;
+}
 
 export interface QueuePayloads {
   relay: BotEvent;
+  "relay-flush": FlushJob;
   commands: BotEvent;
   "chat-out": OutboundJob;
 }

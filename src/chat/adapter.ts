@@ -34,6 +34,8 @@ export interface IncomingMessage {
 
 export interface ChatAdapter {
   readonly network: string;
+  /** True where the network has threads (Matrix, Slack): relay lines of one change then share a thread. */
+  readonly threads?: boolean;
   start(onMessage: (msg: IncomingMessage) => void | Promise<void>): Promise<void>;
   send(room: string, message: ChatMessage, opts?: SendOptions): Promise<SentMessage>;
   sendDirect(user: string, message: ChatMessage, opts?: SendOptions): Promise<SentMessage>;

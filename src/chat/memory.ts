@@ -2,6 +2,7 @@
 import type { ChatAdapter, ChatMessage, IncomingMessage, SendOptions, SentMessage } from "./adapter.js";
 
 export interface Recorded {
+  id: string;
   room: string;
   text: string;
   thread?: string;
@@ -17,7 +18,10 @@ export class MemoryAdapter implements ChatAdapter {
   /** Set by a test to make the next sends fail (a flaky network). */
   failNext = 0;
 
-  constructor(readonly network = "memory") {}
+  constructor(
+    readonly network = "memory",
+    readonly threads = false,
+  ) {}
 
   async start(onMessage: (m: IncomingMessage) => void | Promise<void>): Promise<void> {
     this.onMessage = onMessage;
@@ -35,7 +39,7 @@ export class MemoryAdapter implements ChatAdapter {
     });
   }
 
-  private record(r: Omit<Recorded, "at">, opts: SendOptions): SentMessage {
+  private record(r: Omit<Recorded, "at" | "id">, opts: SendOptions): SentMessage {
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new Error("memory adapter: simulated send failure");
@@ -44,9 +48,10 @@ export class MemoryAdapter implements ChatAdapter {
       if (this.sentIds.has(opts.sendId)) return { id: opts.sendId };
       this.sentIds.add(opts.sendId);
     }
-    this.sent.push({ ...r, at: Date.now() });
+    const id = opts.sendId ?? `mem-${this.sent.length + 1}`;
+    this.sent.push({ ...r, id, at: Date.now() });
     this.waiters = this.waiters.filter((w) => (this.sent.length >= w.n ? (w.resolve(), false) : true));
-    return { id: opts.sendId ?? `mem-${this.sent.length}` };
+    return { id };
   }
 
   async send(room: string, message: ChatMessage, opts: SendOptions = {}): Promise<SentMessage> {

@@ -1,17 +1,29 @@
-// Relay handler: renders a Gerrit event and posts it to every room whose filter accepts it.
-import type { Config } from "../config.js";
+// Relay handler: renders a Gerrit event and buffers it for every room whose filter accepts it.
 import type { GerritEvent } from "../events.js";
-import type { Outbox } from "../chat/outbox.js";
+import type { ChatTarget, Outbox } from "../chat/outbox.js";
 import { renderGerritEvent, type RenderOptions } from "../relay/render-gerrit.js";
-import { roomsFor, type RuleLike } from "../relay/filter.js";
+import { ruleMatches, type ResolvedRule } from "../relay/filter.js";
+import type { BufferedLine } from "../relay/digest.js";
+import { renderDigest } from "../relay/digest.js";
 import type { Handler } from "../worker.js";
 
+export interface RelayWindow {
+  /** Window length; 0 posts every event at once. */
+  ms: number;
+  buffer: { add(room: string, line: BufferedLine): Promise<void> };
+  /** Schedules the flush of a room's buffer for the window that is open now (deduplicated by job id). */
+  scheduleFlush(key: string, target: ChatTarget, now: number): Promise<void>;
+}
+
 export interface AnnounceDeps {
-  rooms: Config["rooms"];
-  /** Config rules plus the rooms' run-time subscriptions. */
-  rules(): Promise<RuleLike[]>;
+  rules(): Promise<ResolvedRule[]>;
   render: RenderOptions;
   outbox: Outbox;
+  window: RelayWindow;
+}
+
+export function changeKey(e: GerritEvent): string | undefined {
+  return e.change?.number !== undefined ? `${e.project ?? "?"}~${e.change.number}` : undefined;
 }
 
 export function announceGerrit(deps: AnnounceDeps): Handler<"relay"> {
@@ -23,16 +35,31 @@ export function announceGerrit(deps: AnnounceDeps): Handler<"relay"> {
       ctx.log.debug({ kind: e.kind }, "not relay-worthy");
       return;
     }
-    const rooms = roomsFor(await deps.rules(), e, rendered.kind);
-    for (const name of rooms) {
-      const room = deps.rooms[name];
-      if (!room) continue;
-      await deps.outbox.post(
-        { network: room.network, room: room.id },
-        { text: rendered.text },
-        `relay:${e.id}:${name}`,
-      );
+    const seen = new Set<string>();
+    const change = changeKey(e);
+    const line: BufferedLine = {
+      createdOn: e.createdOn ?? 0,
+      eventId: e.id,
+      text: rendered.text,
+      ...(change ? { change } : {}),
+    };
+    for (const rule of await deps.rules()) {
+      if (seen.has(rule.key) || !ruleMatches(rule, e, rendered.kind)) continue;
+      seen.add(rule.key);
+      if (deps.window.ms > 0) {
+        await deps.window.buffer.add(rule.key, line);
+        // Computed after the write: the flush scheduled now runs after the write, so the line is never stranded.
+        await deps.window.scheduleFlush(rule.key, rule.target, Date.now());
+      } else {
+        const d = renderDigest([line]);
+        if (d)
+          await deps.outbox.post(
+            { ...rule.target, ...(d.threadKey ? { threadKey: d.threadKey } : {}) },
+            { text: d.text },
+            `relay:${e.id}:${rule.key}`,
+          );
+      }
     }
-    ctx.log.debug({ rooms }, "relayed");
+    ctx.log.debug({ rooms: [...seen] }, "relayed");
   };
 }

@@ -1,16 +1,25 @@
 // Which rooms get a rendered Gerrit event: per-room rules on project, branch, kind and author (pure).
 import type { GerritEvent } from "../events.js";
-import type { RelayRule } from "../config.js";
 import { DEFAULT_RELAY_KINDS } from "../config.js";
 import { matchesAny } from "./patterns.js";
 import { isAccount } from "./render-gerrit.js";
+import type { ChatTarget } from "../chat/outbox.js";
 
-export type RuleLike = Pick<RelayRule, "room" | "projects" | "branches" | "events" | "excludeAuthors"> & {
-  includeAuthors?: string[] | undefined;
-};
+/** The shape filters need; config rules (RelayRule) and run-time subscriptions both fit it. */
+export interface RuleLike {
+  room: string;
+  projects: readonly string[];
+  branches: readonly string[];
+  events: readonly string[];
+  excludeAuthors: readonly string[];
+  includeAuthors?: readonly string[] | undefined;
+}
+
+/** A rule with the room it posts to resolved: config rooms by name, subscriptions by chat room. */
+export type ResolvedRule = RuleLike & { key: string; target: ChatTarget };
 
 export function ruleMatches(rule: RuleLike, e: GerritEvent, kind: string): boolean {
-  if (!(rule.events as readonly string[]).includes(kind)) return false;
+  if (!rule.events.includes(kind)) return false;
   if (!matchesAny(rule.projects, e.project ?? e.projectName)) return false;
   // Events without a branch (project-created) pass a branch filter only when it is "*".
   if (!matchesAny(rule.branches, e.branch)) return false;

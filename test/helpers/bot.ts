@@ -33,6 +33,8 @@ export function testConfig(prefix: string, extra: Record<string, unknown> = {}):
     relay: [{ room: "team" }],
     gerrit: { url: "https://review.example.org", settleSeconds: 0 },
     jobs: { backoffMs: 20, attempts: 4 },
+    http: { port: 0 },
+    bot: { coalesceSeconds: 0 },
     ...extra,
   };
 }
@@ -43,9 +45,9 @@ export async function startTestBot(
 ): Promise<TestBot> {
   const prefix = opts.prefix ?? randomPrefix();
   const raw = testConfig(prefix, opts.extra);
-  const loaded = validateConfig(raw, {}, "test");
+  const loaded = validateConfig(raw, opts.env ?? {}, "test");
   const logs: string[] = [];
-  const chat = new MemoryAdapter("console");
+  const chat = new MemoryAdapter("console", opts.threads ?? false);
   const bot = new Bot({
     loaded,
     log: quietLogger(logs),

@@ -122,6 +122,8 @@ describe("sunbeam-bot run", () => {
         "rooms: { team: { network: console, id: '#team' } }",
         "relay: [{ room: team }]",
         "jobs: { concurrency: 4 }",
+        "http: { enabled: false }",
+        "bot: { coalesceSeconds: 0 }",
       ].join("\n"),
     );
     const redis = connectRedis(redisUrl());
