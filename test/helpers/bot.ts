@@ -41,7 +41,13 @@ export function testConfig(prefix: string, extra: Record<string, unknown> = {}):
 
 /** The in-memory adapter stands in for the console network, so the config is the one users write. */
 export async function startTestBot(
-  opts: { prefix?: string; extra?: Record<string, unknown>; commands?: AnyCommand[] } = {},
+  opts: {
+    prefix?: string;
+    extra?: Record<string, unknown>;
+    commands?: AnyCommand[];
+    threads?: boolean;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<TestBot> {
   const prefix = opts.prefix ?? randomPrefix();
   const raw = testConfig(prefix, opts.extra);
