@@ -52,7 +52,7 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
   return cur;
 }
 
-function zodProblems(raw: unknown, issues: z.core.$ZodIssue[]): ConfigProblem[] {
+export function zodProblems(raw: unknown, issues: z.core.$ZodIssue[]): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of issues) {
     const base = issue.path.map(String).join(".");
