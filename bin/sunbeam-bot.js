@@ -9,4 +9,6 @@ if (!existsSync(fileURLToPath(cli))) {
   process.exit(2);
 }
 const { main } = await import(cli.href);
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+// Exit explicitly: after a shutdown with Redis unreachable, reconnect timers must not keep the process alive.
+process.exit(code);

@@ -132,6 +132,8 @@ export const ConfigSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(256).default(8),
       /** How long finished job ids are kept, which is how long a replayed event is recognised. */
       keepDays: z.number().min(0.01).default(7),
+      /** On shutdown, running jobs get this long to finish before the workers are closed by force. */
+      shutdownGraceSeconds: z.number().min(0).max(3600).default(30),
     })
     .prefault({}),
 });

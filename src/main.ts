@@ -16,10 +16,11 @@ import { Queues, type QueueName } from "./queues.js";
 import { RedisRateLimiter } from "./rate-limit.js";
 import { connectRedis, type Redis } from "./redis.js";
 import { Stats } from "./stats.js";
-import { Workers } from "./worker.js";
+import { Workers, settlesWithin } from "./worker.js";
 import { errorMessage } from "./errors.js";
 import { startHttp, type HttpServer, type Route } from "./http.js";
 import { gerritWebhook } from "./sources/gerrit-webhook.js";
+import { Metrics } from "./metrics.js";
 import { COMMANDS } from "../commands/index.js";
 
 export interface BotOptions {
@@ -44,6 +45,7 @@ export class Bot {
   readonly outbox: Outbox;
   readonly router: CommandRouter;
   readonly subscriptions: Subscriptions;
+  readonly metrics = new Metrics();
   private readonly relayRules: RelayRules;
   private readonly workers: Workers;
   private readonly adapters: Map<string, ChatAdapter>;
@@ -79,7 +81,7 @@ export class Bot {
     this.relayRules = new RelayRules(config, this.subscriptions);
     const buffer = new RelayBuffer(this.redis, config.redis.prefix);
     const windowMs = config.bot.coalesceSeconds * 1000;
-    const sender = new Sender(this.adapters, this.redis, config.redis.prefix);
+    const sender = new Sender(this.adapters, this.redis, config.redis.prefix, this.metrics);
     this.workers = new Workers(
       {
         relay: announceGerrit({
@@ -107,7 +109,7 @@ export class Bot {
           },
         }),
         "relay-flush": flushRelay({ buffer, outbox: this.outbox }),
-        commands: runCommand(this.router, this.services(), this.outbox),
+        commands: runCommand(this.router, this.services(), this.outbox, this.metrics),
         "chat-out": (job) => sender.deliver(job),
       },
       {
@@ -117,6 +119,7 @@ export class Bot {
         log: opts.log,
         // One sender keeps each room's messages in the order they were queued.
         concurrencyFor: { "chat-out": 1 },
+        metrics: this.metrics,
       },
     );
   }
@@ -173,6 +176,20 @@ export class Bot {
         res.end('{"ok":true}');
       },
     };
+    routes["/readyz"] = async (_req, res) => {
+      const r = await this.readiness();
+      res.writeHead(r.ready ? 200 : 503, { "content-type": "application/json" });
+      res.end(JSON.stringify(r));
+    };
+    routes["/metrics"] = async (_req, res) => {
+      const text = await this.metrics.render(async () => {
+        const counts = await this.queues.counts().catch(() => ({}) as Record<string, Record<string, number>>);
+        for (const [queue, c] of Object.entries(counts))
+          for (const [state, n] of Object.entries(c)) this.metrics.jobs.set({ queue, state }, n);
+      });
+      res.writeHead(200, { "content-type": this.metrics.registry.contentType });
+      res.end(text);
+    };
     const hook = config.gerrit?.webhook;
     if (hook?.enabled && secrets.gerritWebhookSecret) {
       routes[hook.path] = gerritWebhook({
@@ -186,12 +203,27 @@ export class Bot {
     this.opts.log.info({ host: config.http.host, port: this.http.port }, "http listening");
   }
 
+  /** Ready when Redis answers and every chat network is connected. */
+  async readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+    const checks: Record<string, boolean> = {};
+    checks.redis = await Promise.race([
+      this.redis.ping().then(
+        (p) => p === "PONG",
+        () => false,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 1000)),
+    ]);
+    for (const a of this.adapters.values()) checks[`chat:${a.network}`] = a.isConnected();
+    return { ready: Object.values(checks).every(Boolean), checks };
+  }
+
   async startChat(): Promise<void> {
     for (const a of this.adapters.values()) await a.start((m) => this.onChatMessage(m));
   }
 
   /** Records an event and puts it on the queues its routes name. Sources call only this. */
   async ingest(event: BotEvent): Promise<QueueName[]> {
+    this.metrics.events.inc({ source: event.source, kind: event.kind });
     // Both writes are independent: one round trip instead of two on the hot path.
     const [, queues] = await Promise.all([this.stats.recordEvent(event), this.queues.enqueueEvent(event)]);
     return queues;
@@ -238,10 +270,11 @@ export class Bot {
     this.stopping ??= (async () => {
       await this.http?.close();
       // Running jobs finish first (their replies still reach the adapters); new messages wait in Redis.
-      await this.workers.close();
+      await this.workers.close(this.opts.loaded.config.jobs.shutdownGraceSeconds * 1000);
       for (const a of this.adapters.values()) await a.stop().catch(() => undefined);
-      await this.queues.close();
-      await this.redis.quit().catch(() => this.redis.disconnect());
+      if (!(await settlesWithin(this.queues.close(), 2000)))
+        this.opts.log.warn("queues did not close in time");
+      if (!(await settlesWithin(this.redis.quit(), 2000))) this.redis.disconnect();
       this.opts.log.info("sunbeam-bot stopped");
     })();
     return this.stopping;

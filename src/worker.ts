@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "./log.js";
 import { RetryLaterError, errorMessage } from "./errors.js";
 import type { QueueName, QueuePayloads } from "./queues.js";
+import type { Metrics } from "./metrics.js";
 
 export interface JobContext {
   log: Logger;
@@ -21,6 +22,7 @@ export interface WorkerOptions {
   log: Logger;
   /** Per-queue overrides, e.g. chat-out runs with low concurrency to keep message order. */
   concurrencyFor?: Partial<Record<QueueName, number>>;
+  metrics?: Metrics;
 }
 
 export class Workers {
@@ -42,6 +44,12 @@ export class Workers {
         maxStalledCount: 2,
       });
       worker.on("failed", (job, err) => {
+        const final =
+          !job ||
+          job.attemptsMade >= (job.opts.attempts ?? 1) ||
+          err.name === "PermanentError" ||
+          err.name === "UnrecoverableError";
+        (final ? this.opts.metrics?.jobFailures : this.opts.metrics?.jobRetries)?.inc({ queue: name });
         this.opts.log.warn(
           { queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: errorMessage(err) },
           "job failed",
@@ -61,6 +69,7 @@ export class Workers {
       jobId: job.id,
       ...(typeof eventId === "string" ? { eventId } : {}),
     });
+    const end = this.opts.metrics?.jobDuration.startTimer({ queue: name });
     try {
       await handler(job.data as QueuePayloads[QueueName], {
         log,
@@ -75,6 +84,8 @@ export class Workers {
         throw new DelayedError();
       }
       throw err;
+    } finally {
+      end?.();
     }
   }
 
@@ -82,10 +93,33 @@ export class Workers {
    * Waits for running jobs to finish, then closes. Producers close before chat-out, so a reply made by
    * a finishing job still has a sender; whatever is left waits in Redis for the next start.
    */
-  async close(): Promise<void> {
+  async close(graceMs = 30_000): Promise<void> {
     const last = this.workers.filter((w) => w.name === "chat-out");
-    await Promise.all(this.workers.filter((w) => w.name !== "chat-out").map((w) => w.close()));
-    await Promise.all(last.map((w) => w.close()));
+    const first = this.workers.filter((w) => w.name !== "chat-out");
+    const graceful = (async () => {
+      await Promise.all(first.map((w) => w.close()));
+      await Promise.all(last.map((w) => w.close()));
+    })();
+    // With Redis unreachable a graceful close never ends; after the grace period, force it. Jobs that
+    // were running stay locked in Redis and are picked up again as stalled jobs: nothing is lost.
+    if (!(await settlesWithin(graceful, graceMs))) {
+      this.opts.log.warn({ graceMs }, "workers did not close in time; forcing");
+      const forced = Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined)));
+      if (!(await settlesWithin(forced, 2000)))
+        this.opts.log.warn("workers could not be closed; leaving them to the exit");
+    }
     this.workers.length = 0;
   }
+}
+
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  const done = p.then(
+    () => true as const,
+    () => true as const,
+  );
+  const result = await Promise.race([done, timeout]);
+  clearTimeout(timer);
+  return result;
 }

@@ -1,7 +1,8 @@
 // The outbound path: every chat message is a job on the chat-out queue, sent with an idempotent send id.
 import type { Redis } from "ioredis";
 import type { ChatAdapter, ChatMessage } from "./adapter.js";
-import { PermanentError } from "../errors.js";
+import { PermanentError, RetryLaterError } from "../errors.js";
+import type { Metrics } from "../metrics.js";
 import { keyFor } from "../redis.js";
 
 export interface ChatTarget {
@@ -30,6 +31,7 @@ export class Sender {
     private readonly adapters: ReadonlyMap<string, ChatAdapter>,
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly metrics?: Metrics,
   ) {}
 
   private threadRootKey(job: OutboundJob): string {
@@ -44,9 +46,16 @@ export class Sender {
     const keyed = job.threadKey && !thread && adapter.threads && !job.direct;
     if (keyed) thread = (await this.redis.get(this.threadRootKey(job))) ?? undefined;
     const opts = { sendId: job.sendId, ...(thread ? { thread } : {}) };
-    const sent = job.direct
-      ? await adapter.sendDirect(job.room, message, opts)
-      : await adapter.send(job.room, message, opts);
+    let sent;
+    try {
+      sent = job.direct
+        ? await adapter.sendDirect(job.room, message, opts)
+        : await adapter.send(job.room, message, opts);
+    } catch (err) {
+      if (err instanceof RetryLaterError) this.metrics?.chatRateLimited.inc({ network: job.network });
+      throw err;
+    }
+    this.metrics?.chatSent.inc({ network: job.network });
     // The first message about a change becomes its thread root for the next month of updates.
     if (keyed && !thread && sent.id)
       await this.redis.set(this.threadRootKey(job), sent.id, "EX", 30 * 86400, "NX");

@@ -2,19 +2,22 @@
 import type { CommandRouter, CommandServices } from "../commands.js";
 import type { Outbox } from "../chat/outbox.js";
 import type { Handler } from "../worker.js";
+import type { Metrics } from "../metrics.js";
 
 export function runCommand(
   router: CommandRouter,
   services: CommandServices,
   outbox: Outbox,
+  metrics?: Metrics,
 ): Handler<"commands"> {
   return async (event, ctx) => {
     if (event.kind !== "chat.command") return;
-    const { reply } = await router.handle(
+    const { reply, outcome, command } = await router.handle(
       { network: event.network, room: event.room, user: event.user, text: event.text },
       services,
       ctx.log,
     );
+    metrics?.commands.inc({ command: command ?? "unknown", result: outcome });
     if (reply === null) return;
     await outbox.post(
       { network: event.network, room: event.room, ...(event.thread ? { thread: event.thread } : {}) },
