@@ -48,6 +48,8 @@ const GerritSchema = z.strictObject({
     })
     .optional(),
   http: z.strictObject({ user: nonEmpty }).optional(),
+  /** Projects the bot follows: narrows the backfill query (empty: every project the account can see). */
+  projects: z.array(nonEmpty).default([]),
   /** The bot's own Gerrit username: its events are never relayed or acted on. */
   botUser: nonEmpty.default("sunbeam-bot"),
   /** Other automated accounts (Zuul): their comments are summarised, never relayed verbatim. */

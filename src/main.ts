@@ -18,9 +18,12 @@ import { connectRedis, type Redis } from "./redis.js";
 import { Stats } from "./stats.js";
 import { Workers, settlesWithin } from "./worker.js";
 import { errorMessage } from "./errors.js";
-import { startHttp, type HttpServer, type Route } from "./http.js";
-import { gerritWebhook } from "./sources/gerrit-webhook.js";
+import { startHttp, type HttpServer } from "./http.js";
+import { botRoutes } from "./bot-routes.js";
 import { Metrics } from "./metrics.js";
+import { GerritClient } from "./clients/gerrit.js";
+import { gerritSourceFromConfig } from "./sources/gerrit-source.js";
+import type { Source } from "./sources/source.js";
 import { COMMANDS } from "../commands/index.js";
 
 export interface BotOptions {
@@ -28,6 +31,10 @@ export interface BotOptions {
   log: Logger;
   adapters: ChatAdapter[];
   commands?: AnyCommand[];
+  /** The Gerrit SSH private key (read by the caller from gerrit.ssh.privateKeyFile). */
+  gerritKey?: Buffer;
+  /** Test-only: a faster reconnect backoff for the Gerrit stream. */
+  gerritBackoffMs?: { base: number; max: number };
 }
 
 /** Posts to the chat-out queue; the send id becomes the job id, so a retried job never posts twice. */
@@ -46,6 +53,8 @@ export class Bot {
   readonly router: CommandRouter;
   readonly subscriptions: Subscriptions;
   readonly metrics = new Metrics();
+  readonly gerrit: GerritClient | undefined;
+  readonly sources: Source[] = [];
   private readonly relayRules: RelayRules;
   private readonly workers: Workers;
   private readonly adapters: Map<string, ChatAdapter>;
@@ -77,6 +86,28 @@ export class Bot {
         config.bot.rateLimit.perSeconds,
       ),
     );
+    const g = config.gerrit;
+    if (g) {
+      const creds =
+        g.http && opts.loaded.secrets.gerritHttpPassword
+          ? { user: g.http.user, password: opts.loaded.secrets.gerritHttpPassword }
+          : {};
+      this.gerrit = new GerritClient({ url: g.url, log: opts.log, ...creds });
+    }
+    if (g?.ssh && opts.gerritKey) {
+      this.sources.push(
+        gerritSourceFromConfig(g, g.ssh, {
+          privateKey: opts.gerritKey,
+          ...(this.gerrit ? { client: this.gerrit } : {}),
+          ingest: (e) => this.ingest(e),
+          redis: this.redis,
+          prefix: config.redis.prefix,
+          log: opts.log.child({ source: "gerrit" }),
+          metrics: this.metrics,
+          ...(opts.gerritBackoffMs ? { backoffMs: opts.gerritBackoffMs } : {}),
+        }),
+      );
+    }
     this.subscriptions = new Subscriptions(this.redis, config.redis.prefix);
     this.relayRules = new RelayRules(config, this.subscriptions);
     const buffer = new RelayBuffer(this.redis, config.redis.prefix);
@@ -155,7 +186,7 @@ export class Bot {
       queues: await this.queues.counts(),
       lastEvents: await this.stats.lastEvents(["gerrit", "chat"]),
       networks: Object.fromEntries([...this.adapters.values()].map((a) => [a.network, a.isConnected()])),
-      sections: [],
+      sections: await Promise.all(this.sources.map((src) => src.status())),
     };
   }
 
@@ -164,42 +195,18 @@ export class Bot {
     this.workers.start();
     await this.startHttp();
     if (!opts.deferChat) await this.startChat();
+    for (const src of this.sources) await src.start();
     this.opts.log.info({ networks: [...this.adapters.keys()] }, "sunbeam-bot started");
   }
 
   private async startHttp(): Promise<void> {
-    const { config, secrets } = this.opts.loaded;
+    const { config } = this.opts.loaded;
     if (!config.http.enabled) return;
-    const routes: Record<string, Route> = {
-      "/healthz": (_req, res) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end('{"ok":true}');
-      },
-    };
-    routes["/readyz"] = async (_req, res) => {
-      const r = await this.readiness();
-      res.writeHead(r.ready ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify(r));
-    };
-    routes["/metrics"] = async (_req, res) => {
-      const text = await this.metrics.render(async () => {
-        const counts = await this.queues.counts().catch(() => ({}) as Record<string, Record<string, number>>);
-        for (const [queue, c] of Object.entries(counts))
-          for (const [state, n] of Object.entries(c)) this.metrics.jobs.set({ queue, state }, n);
-      });
-      res.writeHead(200, { "content-type": this.metrics.registry.contentType });
-      res.end(text);
-    };
-    const hook = config.gerrit?.webhook;
-    if (hook?.enabled && secrets.gerritWebhookSecret) {
-      routes[hook.path] = gerritWebhook({
-        secret: secrets.gerritWebhookSecret,
-        maxBytes: hook.maxBytes,
-        ingest: (e) => this.ingest(e),
-        log: this.opts.log,
-      });
-    }
-    this.http = await startHttp(config.http.host, config.http.port, routes);
+    this.http = await startHttp(
+      config.http.host,
+      config.http.port,
+      botRoutes(this, this.opts.loaded, this.opts.log),
+    );
     this.opts.log.info({ host: config.http.host, port: this.http.port }, "http listening");
   }
 
@@ -214,6 +221,7 @@ export class Bot {
       new Promise<boolean>((r) => setTimeout(() => r(false), 1000)),
     ]);
     for (const a of this.adapters.values()) checks[`chat:${a.network}`] = a.isConnected();
+    for (const src of this.sources) checks[`source:${src.name}`] = src.connected();
     return { ready: Object.values(checks).every(Boolean), checks };
   }
 
@@ -268,6 +276,7 @@ export class Bot {
   /** Stops intake first, lets running jobs finish, then closes Redis. Safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      for (const src of this.sources) await src.stop().catch(() => undefined);
       await this.http?.close();
       // Running jobs finish first (their replies still reach the adapters); new messages wait in Redis.
       await this.workers.close(this.opts.loaded.config.jobs.shutdownGraceSeconds * 1000);

@@ -136,9 +136,16 @@ export class FakeGerritRest {
   private query(res: ServerResponse, params: URLSearchParams): void {
     const q = params.get("q") ?? "";
     let list = [...this.changes];
-    const re = /(\w+):(?:"([^"]*)"|(\S+))/g;
+    // One OR-group of projects, as the stream source sends for several projects: (project:a OR project:b)
+    const group = /\(\s*(project:\S+(?:\s+OR\s+project:\S+)*)\s*\)/.exec(q);
     let rest = q;
-    for (const m of q.matchAll(re)) {
+    if (group?.[1]) {
+      const projects = new Set(group[1].split(/\s+OR\s+/).map((t) => t.slice("project:".length)));
+      list = list.filter((c) => projects.has(c.project));
+      rest = rest.replace(group[0], "");
+    }
+    const re = /(\w+):(?:"([^"]*)"|(\S+))/g;
+    for (const m of rest.matchAll(re)) {
       const [all, op, quoted, bare] = m;
       const v = quoted ?? bare ?? "";
       rest = rest.replace(all, "");
