@@ -25,6 +25,14 @@ export function sampleLines(n: number, offset = 0): string[] {
   );
 }
 
+/** Waits until the i-th event's slot when pacing at rateHz (0: as fast as possible). */
+export async function pace(t0: number, i: number, rateHz: number): Promise<void> {
+  if (rateHz <= 0) return;
+  const due = t0 + (i * 1000) / rateHz;
+  const wait = due - performance.now();
+  if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
@@ -39,7 +47,7 @@ export interface Throughput {
 }
 
 /** Bare BullMQ: add N jobs and process them with one worker; the floor our pipeline is compared with. */
-export async function bareBullmq(url: string, n: number, prefix: string): Promise<Throughput> {
+export async function bareBullmq(url: string, n: number, prefix: string, rateHz = 0): Promise<Throughput> {
   const conn = connectRedis(url);
   const q = new Queue("bare", { connection: conn, prefix });
   const added = new Map<string, number>();
@@ -57,6 +65,7 @@ export async function bareBullmq(url: string, n: number, prefix: string): Promis
   );
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
+    await pace(t0, i, rateHz);
     const id = `j${i}`;
     added.set(id, performance.now());
     await q.add("x", { i }, { jobId: id, removeOnComplete: true });
@@ -78,7 +87,7 @@ export async function bareBullmq(url: string, n: number, prefix: string): Promis
 }
 
 /** The bot's own path: parse each line, ingest (stats + routed enqueue), relay handler, chat-out, memory chat. */
-export async function botPipeline(url: string, n: number, prefix: string): Promise<Throughput> {
+export async function botPipeline(url: string, n: number, prefix: string, rateHz = 0): Promise<Throughput> {
   const loaded = validateConfig(
     {
       redis: { url, prefix },
@@ -98,7 +107,8 @@ export async function botPipeline(url: string, n: number, prefix: string): Promi
   const lines = sampleLines(n);
   const readAt = new Map<string, number>();
   const t0 = performance.now();
-  for (const line of lines) {
+  for (const [i, line] of lines.entries()) {
+    await pace(t0, i, rateHz);
     const start = performance.now();
     const r = parseGerritLine(line);
     if (!r.ok) continue;

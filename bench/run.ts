@@ -1,6 +1,7 @@
 // `npm run bench`: every figure as one JSON document, each against a baseline measured in the same run.
 import { startRedisServer } from "../src/redis-server.js";
 import { bareBullmq, botPipeline } from "./pipeline.js";
+import { gerritSshPipeline } from "./gerrit-ssh.js";
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -12,15 +13,30 @@ async function main(): Promise<void> {
     // Warm-up so that neither side pays for JIT and Redis script loading.
     await bareBullmq(redis.url, 300, "warm-bare");
     await botPipeline(redis.url, 300, "warm-bot");
+    // Throughput: as fast as the producer can go.
     const bare = await bareBullmq(redis.url, n, "bare");
     const bot = await botPipeline(redis.url, n, "bot");
+    // Latency: at a steady rate well below saturation (a queue at saturation has unbounded latency).
+    const rate = Number(process.env.BENCH_RATE ?? 200);
+    const m = Math.min(n, rate * 5);
+    const bareLat = await bareBullmq(redis.url, m, "bare-lat", rate);
+    const botLat = await botPipeline(redis.url, m, "bot-lat", rate);
     report.pipeline = {
       botEventsPerSecond: round(bot.perSecond, 0),
       bareBullmqJobsPerSecond: round(bare.perSecond, 0),
       ratio: round(bot.perSecond / bare.perSecond),
-      botLatencyMs: { p50: round(bot.p50ms), p99: round(bot.p99ms) },
-      bareLatencyMs: { p50: round(bare.p50ms), p99: round(bare.p99ms) },
-      p99Ratio: round(bot.p99ms / bare.p99ms),
+      latencyAtEventsPerSecond: rate,
+      botLatencyMs: { p50: round(botLat.p50ms), p99: round(botLat.p99ms) },
+      bareLatencyMs: { p50: round(bareLat.p50ms), p99: round(bareLat.p99ms) },
+      p99Ratio: round(botLat.p99ms / bareLat.p99ms),
+      saturatedBotLatencyMs: { p50: round(bot.p50ms), p99: round(bot.p99ms) },
+    };
+    const ssh = await gerritSshPipeline(redis.url, n, "ssh");
+    report.gerritSsh = {
+      eventsPerSecond: round(ssh.perSecond, 0),
+      ratioToBareBullmq: round(ssh.perSecond / bare.perSecond),
+      latencyMs: { p50: round(ssh.p50ms), p99: round(ssh.p99ms) },
+      note: "emit at the fake SSH server → ssh2 client → parse → Redis queues → relay → chat-out → chat, bursts of 50",
     };
   } finally {
     await redis.stop();
