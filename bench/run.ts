@@ -2,6 +2,7 @@
 import { startRedisServer } from "../src/redis-server.js";
 import { bareBullmq, botPipeline } from "./pipeline.js";
 import { gerritSshPipeline } from "./gerrit-ssh.js";
+import { burstToSlack } from "./burst.js";
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -37,6 +38,12 @@ async function main(): Promise<void> {
       ratioToBareBullmq: round(ssh.perSecond / bare.perSecond),
       latencyMs: { p50: round(ssh.p50ms), p99: round(ssh.p99ms) },
       note: "emit at the fake SSH server → ssh2 client → parse → Redis queues → relay → chat-out → chat, bursts of 50",
+    };
+    const burst = await burstToSlack(redis.url, "burst");
+    report.burst = {
+      ...burst,
+      seconds: round(burst.seconds),
+      note: "100 events to one Slack channel; the fake answers 429 to posts closer than 1 s",
     };
   } finally {
     await redis.stop();

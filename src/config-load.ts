@@ -113,6 +113,36 @@ function requiredSecrets(cfg: Config, secrets: Secrets): ConfigProblem[] {
       message: "needs GERRIT_HTTP_PASSWORD or GERRIT_HTTP_PASSWORD_FILE in the environment",
     });
   }
+  if (cfg.chat.matrix?.enabled && !secrets.matrixAccessToken) {
+    out.push({
+      path: "chat.matrix",
+      message:
+        "needs MATRIX_ACCESS_TOKEN or MATRIX_ACCESS_TOKEN_FILE in the environment (sunbeam-bot matrix login prints one)",
+    });
+  }
+  const slack = cfg.chat.slack;
+  if (slack?.enabled) {
+    if (!secrets.slackBotToken)
+      out.push({
+        path: "chat.slack",
+        message: "needs SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE in the environment",
+      });
+    if (slack.mode === "socket" && !secrets.slackAppToken) {
+      out.push({
+        path: "chat.slack.mode",
+        message:
+          "socket mode needs SLACK_APP_TOKEN or SLACK_APP_TOKEN_FILE (an app-level token with connections:write)",
+        value: "socket",
+      });
+    }
+    if (slack.mode === "http" && !secrets.slackSigningSecret) {
+      out.push({
+        path: "chat.slack.mode",
+        message: "http mode needs SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE",
+        value: "http",
+      });
+    }
+  }
   if (cfg.gerrit?.webhook.enabled && !secrets.gerritWebhookSecret) {
     out.push({
       path: "gerrit.webhook.enabled",

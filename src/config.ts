@@ -110,8 +110,47 @@ export const ConfigSchema = z.strictObject({
   chat: z
     .strictObject({
       console: z
-        .strictObject({ enabled: z.boolean().default(false), user: nonEmpty.default("local") })
+        .strictObject({
+          enabled: z.boolean().default(false),
+          user: nonEmpty.default("local"),
+          minIntervalMs: z.number().int().min(0).default(0),
+        })
         .prefault({}),
+      /** Token: MATRIX_ACCESS_TOKEN (or _FILE); `sunbeam-bot matrix login` prints one. */
+      matrix: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          homeserver: z.url(),
+          userId: z.string().regex(/^@[^:]+:.+$/, "must look like @user:server"),
+          deviceId: nonEmpty.optional(),
+          /** Users whose invites the bot accepts. */
+          inviteAllowList: z.array(nonEmpty).default([]),
+          /** Per-room pacing of the bot's own messages (homeservers rate-limit senders). */
+          minIntervalMs: z.number().int().min(0).default(500),
+        })
+        .optional(),
+      /** Tokens: SLACK_BOT_TOKEN plus SLACK_APP_TOKEN (socket) or SLACK_SIGNING_SECRET (http). */
+      slack: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          mode: z.enum(["socket", "http"]).default("socket"),
+          http: z
+            .strictObject({
+              host: nonEmpty.default("127.0.0.1"),
+              port: z.number().int().min(0).max(65535).default(3000),
+              path: nonEmpty.default("/slack/events"),
+            })
+            .prefault({}),
+          /** Web API base URL; only for Enterprise Grid proxies and tests. */
+          apiUrl: z.url().optional(),
+          slashCommand: z
+            .string()
+            .regex(/^\/[a-z0-9_-]+$/, "must look like /sunbeam")
+            .default("/sunbeam"),
+          /** Slack allows about one message per second per channel. */
+          minIntervalMs: z.number().int().min(0).default(1100),
+        })
+        .optional(),
     })
     .prefault({}),
   rooms: z.record(name, RoomSchema).default({}),
@@ -166,10 +205,16 @@ export function crossCheck(cfg: Config): { path: string; message: string; value:
     }
   }
   for (const [room, r] of Object.entries(cfg.rooms)) {
-    if (r.network === "console" && !cfg.chat.console.enabled) {
+    const enabled =
+      r.network === "console"
+        ? cfg.chat.console.enabled
+        : r.network === "matrix"
+          ? cfg.chat.matrix?.enabled
+          : cfg.chat.slack?.enabled;
+    if (!enabled) {
       problems.push({
         path: `rooms.${room}.network`,
-        message: "network console is not enabled in chat.console",
+        message: `network ${r.network} is not configured and enabled under chat.${r.network}`,
         value: r.network,
       });
     }

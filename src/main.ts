@@ -29,7 +29,8 @@ import { COMMANDS } from "../commands/index.js";
 export interface BotOptions {
   loaded: LoadedConfig;
   log: Logger;
-  adapters: ChatAdapter[];
+  /** The chat networks; a function gets the bot's Redis connection (Matrix keeps its sync position there). */
+  adapters: ChatAdapter[] | ((redis: Redis) => ChatAdapter[]);
   commands?: AnyCommand[];
   /** The Gerrit SSH private key (read by the caller from gerrit.ssh.privateKeyFile). */
   gerritKey?: Buffer;
@@ -70,7 +71,8 @@ export class Bot {
     this.queues = new Queues(this.redis, config.redis.prefix, config.jobs, settleMs);
     this.stats = new Stats(this.redis, config.redis.prefix);
     this.outbox = new QueueOutbox(this.queues);
-    this.adapters = new Map(opts.adapters.map((a) => [a.network, a]));
+    const adapters = typeof opts.adapters === "function" ? opts.adapters(this.redis) : opts.adapters;
+    this.adapters = new Map(adapters.map((a) => [a.network, a]));
     this.router = new CommandRouter(
       opts.commands ?? COMMANDS,
       {
@@ -112,7 +114,11 @@ export class Bot {
     this.relayRules = new RelayRules(config, this.subscriptions);
     const buffer = new RelayBuffer(this.redis, config.redis.prefix);
     const windowMs = config.bot.coalesceSeconds * 1000;
-    const sender = new Sender(this.adapters, this.redis, config.redis.prefix, this.metrics);
+    const sender = new Sender(this.adapters, this.redis, config.redis.prefix, this.metrics, {
+      console: config.chat.console.minIntervalMs,
+      matrix: config.chat.matrix?.minIntervalMs ?? 0,
+      slack: config.chat.slack?.minIntervalMs ?? 0,
+    });
     this.workers = new Workers(
       {
         relay: announceGerrit({

@@ -2,14 +2,58 @@
 import { readFileSync } from "node:fs";
 import type { ChatAdapter } from "./chat/adapter.js";
 import { UserError } from "./errors.js";
+import { MatrixAdapter } from "./chat/matrix.js";
+import { SlackAdapter } from "./chat/slack.js";
+import { RedisSyncStore } from "./chat/sync-store.js";
+import { keyFor, type Redis } from "./redis.js";
 import { ConsoleAdapter } from "./chat/console.js";
 import type { LoadedConfig } from "./config-load.js";
 import type { Logger } from "./log.js";
 import { Bot } from "./main.js";
 
-export function adaptersFor(loaded: LoadedConfig): ChatAdapter[] {
-  const { config } = loaded;
+/** Builds the chat adapters the config enables; Redis holds the Matrix sync position. */
+export function adaptersFor(loaded: LoadedConfig, redis: Redis, log: Logger): ChatAdapter[] {
+  const { config, secrets } = loaded;
   const adapters: ChatAdapter[] = [];
+  const roomsOn = (network: string) =>
+    Object.values(config.rooms)
+      .filter((r) => r.network === network)
+      .map((r) => r.id);
+  const m = config.chat.matrix;
+  if (m?.enabled && secrets.matrixAccessToken) {
+    adapters.push(
+      new MatrixAdapter({
+        homeserver: m.homeserver,
+        userId: m.userId,
+        accessToken: secrets.matrixAccessToken,
+        ...(m.deviceId ? { deviceId: m.deviceId } : {}),
+        rooms: roomsOn("matrix"),
+        inviteAllowList: m.inviteAllowList,
+        ignoreUsers: config.bot.ignoreUsers,
+        syncStore: new RedisSyncStore(redis, keyFor(config.redis.prefix, "matrix", "since")),
+        log: log.child({ network: "matrix" }),
+      }),
+    );
+  }
+  const sl = config.chat.slack;
+  if (sl?.enabled && secrets.slackBotToken) {
+    adapters.push(
+      new SlackAdapter({
+        botToken: secrets.slackBotToken,
+        ...(secrets.slackAppToken ? { appToken: secrets.slackAppToken } : {}),
+        ...(secrets.slackSigningSecret ? { signingSecret: secrets.slackSigningSecret } : {}),
+        mode: sl.mode,
+        host: sl.http.host,
+        port: sl.http.port,
+        path: sl.http.path,
+        slashCommand: sl.slashCommand,
+        ...(sl.apiUrl ? { slackApiUrl: sl.apiUrl } : {}),
+        ignoreUsers: config.bot.ignoreUsers,
+        commandPrefix: config.bot.commandPrefix,
+        log: log.child({ network: "slack" }),
+      }),
+    );
+  }
   if (config.chat.console.enabled) {
     const room = Object.values(config.rooms).find((r) => r.network === "console")?.id ?? "console";
     adapters.push(new ConsoleAdapter({ user: config.chat.console.user, room }));
@@ -30,7 +74,12 @@ function gerritKey(loaded: LoadedConfig): { gerritKey?: Buffer } {
 }
 
 export async function runBot(loaded: LoadedConfig, log: Logger): Promise<void> {
-  const bot = new Bot({ loaded, log, adapters: adaptersFor(loaded), ...gerritKey(loaded) });
+  const bot = new Bot({
+    loaded,
+    log,
+    adapters: (redis) => adaptersFor(loaded, redis, log),
+    ...gerritKey(loaded),
+  });
   await bot.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

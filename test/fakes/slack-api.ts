@@ -38,6 +38,11 @@ export class FakeSlack {
   /** Envelopes sent over the socket, in order. */
   readonly envelopes: string[] = [];
   private readonly rateLimits: number[] = [];
+  /** Like Slack's ~1 message/s per channel: posts closer together than this get a 429 (0: off). */
+  channelIntervalMs = 0;
+  /** 429s answered, on demand or by the per-channel limit. */
+  rateLimited = 0;
+  private readonly lastPostAt = new Map<string, number>();
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private conns = new Set<WsConnection>();
@@ -235,9 +240,17 @@ export class FakeSlack {
         });
       case "chat.postMessage": {
         const retry = this.rateLimits.shift();
-        if (retry !== undefined)
+        if (retry !== undefined) {
+          this.rateLimited += 1;
           return this.json(res, 429, { ok: false, error: "ratelimited" }, { "retry-after": String(retry) });
+        }
         if (!args.channel) return this.json(res, 200, { ok: false, error: "channel_not_found" });
+        const last = this.lastPostAt.get(args.channel);
+        if (this.channelIntervalMs > 0 && last !== undefined && Date.now() - last < this.channelIntervalMs) {
+          this.rateLimited += 1;
+          return this.json(res, 429, { ok: false, error: "ratelimited" }, { "retry-after": "1" });
+        }
+        this.lastPostAt.set(args.channel, Date.now());
         this.seq += 1;
         const ts = `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, "0")}`;
         const m: PostedMessage = { channel: args.channel, text: args.text ?? "", ts, args };
