@@ -3,5 +3,6 @@ import type { AnyCommand } from "../src/commands.js";
 import help from "./help.js";
 import status from "./status.js";
 import { subscribe, unsubscribe } from "./subscribe.js";
+import images from "./images.js";
 
-export const COMMANDS: AnyCommand[] = [help, status, subscribe, unsubscribe];
+export const COMMANDS: AnyCommand[] = [help, status, subscribe, unsubscribe, images];

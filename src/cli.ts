@@ -12,6 +12,9 @@ import { createLogger } from "./log.js";
 import { formatReplayLine, readLines, replayLines } from "./replay.js";
 import { runDemo } from "./demo.js";
 import { runBot } from "./run.js";
+import { ociBump, ociCheck } from "./oci/cli.js";
+import { ociSettings } from "./oci/config.js";
+import { passwordLogin } from "./chat/matrix.js";
 
 function configPath(opt: string | undefined, required: boolean): string | undefined {
   const file = opt ?? process.env.SUNBEAM_BOT_CONFIG;
@@ -89,7 +92,70 @@ export function buildProgram(): Command {
       for (const r of results) console.log(o.json ? JSON.stringify(r) : formatReplayLine(r));
     });
 
+  const oci = program.command("oci").description("OCI image watching");
+  oci
+    .command("check")
+    .description("tags and digests now vs the last check, and the charms that use each image")
+    .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
+    .option("--json", "print one JSON document")
+    .action(async (o: { config?: string; json?: boolean }) => {
+      const { config } = load(o.config);
+      if (!config.oci)
+        throw new UserError("the config has no oci section (registries, monorepo or images to watch)");
+      const r = await ociCheck({
+        ...ociSettings(config.oci),
+        redisUrl: config.redis.url,
+        prefix: config.redis.prefix,
+        json: Boolean(o.json),
+      });
+      console.log(r.output);
+      process.exitCode = r.exitCode;
+    });
+  oci
+    .command("bump")
+    .description("print a unified diff that moves the charms' image pins (for git apply)")
+    .requiredOption("--repo <dir>", "the monorepo checkout (working tree or bare)")
+    .option("--image <name>", "only this image (full name, repository or last component)")
+    .option("--digest", "pin tag@sha256:… instead of the tag alone")
+    .option("--rev <rev>", "read the charms at this revision", "HEAD")
+    .option("-c, --config <file>", "registries allowed (default: ghcr.io and Docker Hub)")
+    .action(async (o: { repo: string; image?: string; digest?: boolean; rev: string; config?: string }) => {
+      const c = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config.oci : undefined;
+      const diff = await ociBump({
+        repoDir: o.repo,
+        rev: o.rev,
+        registries: c?.registries ?? ["ghcr.io", "docker.io"],
+        plainHttp: c?.plainHttp ?? [],
+        ...(o.image ? { image: o.image } : {}),
+        ...(o.digest ? { digest: true } : {}),
+      });
+      process.stdout.write(diff);
+    });
+
+  const matrix = program.command("matrix").description("Matrix tools");
+  matrix
+    .command("login")
+    .description("log in once with a password and print an access token to store as MATRIX_ACCESS_TOKEN")
+    .requiredOption("--homeserver <url>", "homeserver base URL")
+    .requiredOption("--user <name>", "the bot's user name or id")
+    .action(async (o: { homeserver: string; user: string }) => {
+      // The password comes from MATRIX_PASSWORD or the first line of stdin, never from the command line.
+      const password = process.env.MATRIX_PASSWORD ?? (await firstLine(process.stdin));
+      if (!password) throw new UserError("no password: set MATRIX_PASSWORD or pipe it on stdin");
+      const r = await passwordLogin(o.homeserver, o.user, password, createLogger({ level: "warn" }));
+      console.log(JSON.stringify({ userId: r.userId, deviceId: r.deviceId, accessToken: r.accessToken }));
+    });
+
   return program;
+}
+
+async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  let data = "";
+  for await (const chunk of stream) {
+    data += String(chunk);
+    if (data.includes("\n")) break;
+  }
+  return data.split(/\r?\n/)[0] ?? "";
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,7 @@
 // The one config schema (YAML file + env). Unknown keys are errors; secrets never live here (see secrets.ts).
 import { z } from "zod";
 import { DEFAULT_RELAY_KINDS, RELAY_KINDS } from "./relay/kinds.js";
+import { OciConfigSchema } from "./oci/config.js";
 
 export { DEFAULT_RELAY_KINDS, RELAY_KINDS };
 
@@ -159,6 +160,7 @@ export const ConfigSchema = z.strictObject({
   commands: z.record(name, z.strictObject({ role: name.optional() })).default({}),
   gerrit: GerritSchema.optional(),
   relay: z.array(RelaySchema).default([]),
+  oci: OciConfigSchema.optional(),
   http: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -192,6 +194,15 @@ export function crossCheck(cfg: Config): { path: string; message: string; value:
         path: `relay.${i}.room`,
         message: `unknown room (rooms: ${rooms.join(", ") || "none"})`,
         value: r.room,
+      });
+    }
+  });
+  (cfg.oci?.announce ?? []).forEach((a, i) => {
+    if (!cfg.rooms[a.room]) {
+      problems.push({
+        path: `oci.announce.${i}.room`,
+        message: `unknown room (rooms: ${rooms.join(", ") || "none"})`,
+        value: a.room,
       });
     }
   });

@@ -5,12 +5,7 @@ import type { ChatTarget, Outbox } from "./chat/outbox.js";
 import { Sender } from "./chat/outbox.js";
 import { CommandRouter, type AnyCommand, type CommandServices, type StatusReport } from "./commands.js";
 import type { BotEvent, ChatCommandEvent } from "./events.js";
-import { announceGerrit } from "./handlers/announce-gerrit.js";
 import { runCommand } from "./handlers/run-command.js";
-import { flushRelay } from "./handlers/flush-relay.js";
-import { RelayBuffer } from "./relay/buffer.js";
-import { RelayRules, configRules } from "./relay/rules.js";
-import { Subscriptions } from "./relay/subscriptions.js";
 import type { Logger } from "./log.js";
 import { Queues, type QueueName } from "./queues.js";
 import { RedisRateLimiter } from "./rate-limit.js";
@@ -20,6 +15,8 @@ import { Workers, settlesWithin } from "./worker.js";
 import { errorMessage } from "./errors.js";
 import { startHttp, type HttpServer } from "./http.js";
 import { botRoutes } from "./bot-routes.js";
+import { wireRelay, type RelayWiring } from "./bot-relay.js";
+import { wireOci, type OciWiring } from "./bot-oci.js";
 import { Metrics } from "./metrics.js";
 import { GerritClient } from "./clients/gerrit.js";
 import { gerritSourceFromConfig } from "./sources/gerrit-source.js";
@@ -52,11 +49,11 @@ export class Bot {
   readonly stats: Stats;
   readonly outbox: Outbox;
   readonly router: CommandRouter;
-  readonly subscriptions: Subscriptions;
   readonly metrics = new Metrics();
   readonly gerrit: GerritClient | undefined;
   readonly sources: Source[] = [];
-  private readonly relayRules: RelayRules;
+  private readonly relay: RelayWiring;
+  private readonly oci: OciWiring;
   private readonly workers: Workers;
   private readonly adapters: Map<string, ChatAdapter>;
   private readonly startedAt = Date.now();
@@ -110,10 +107,15 @@ export class Bot {
         }),
       );
     }
-    this.subscriptions = new Subscriptions(this.redis, config.redis.prefix);
-    this.relayRules = new RelayRules(config, this.subscriptions);
-    const buffer = new RelayBuffer(this.redis, config.redis.prefix);
-    const windowMs = config.bot.coalesceSeconds * 1000;
+    this.relay = wireRelay(config, this.redis, this.queues, this.outbox);
+    this.oci = wireOci(config, {
+      redis: this.redis,
+      queues: this.queues,
+      outbox: this.outbox,
+      metrics: this.metrics,
+      stats: this.stats,
+      log: opts.log,
+    });
     const sender = new Sender(this.adapters, this.redis, config.redis.prefix, this.metrics, {
       console: config.chat.console.minIntervalMs,
       matrix: config.chat.matrix?.minIntervalMs ?? 0,
@@ -121,33 +123,10 @@ export class Bot {
     });
     this.workers = new Workers(
       {
-        relay: announceGerrit({
-          rules: () => this.relayRules.rules(),
-          render: {
-            botUser: config.gerrit?.botUser ?? "sunbeam-bot",
-            botAccounts: config.gerrit?.botAccounts ?? ["zuul"],
-            ...(config.gerrit ? { gerritUrl: config.gerrit.url } : {}),
-          },
-          outbox: this.outbox,
-          window: {
-            ms: windowMs,
-            buffer,
-            scheduleFlush: async (key, target, now) => {
-              const bucket = Math.floor(now / windowMs);
-              const delay = (bucket + 1) * windowMs - now + 50;
-              await this.queues.add(
-                "relay-flush",
-                "flush",
-                { key, target, bucket },
-                `flush:${key}:${bucket}`,
-                { delay },
-              );
-            },
-          },
-        }),
-        "relay-flush": flushRelay({ buffer, outbox: this.outbox }),
+        ...this.relay.handlers,
         commands: runCommand(this.router, this.services(), this.outbox, this.metrics),
         "chat-out": (job) => sender.deliver(job),
+        ...this.oci.handlers,
       },
       {
         connection: this.redis,
@@ -155,35 +134,19 @@ export class Bot {
         concurrency: config.jobs.concurrency,
         log: opts.log,
         // One sender keeps each room's messages in the order they were queued.
-        concurrencyFor: { "chat-out": 1 },
+        concurrencyFor: { "chat-out": 1, "oci-poll": 1 },
         metrics: this.metrics,
       },
     );
   }
 
   services(): CommandServices {
-    const fromConfig = (network: string, room: string) =>
-      configRules(this.opts.loaded.config)
-        .filter((r) => r.target.network === network && r.target.room === room)
-        .map((r) => `${r.projects.join(",")} (${r.events.join(", ")})`);
-    return {
-      status: () => this.status(),
-      subscriptions: {
-        list: async (network, room) => ({
-          runtime: await this.subscriptions.list(network, room),
-          fromConfig: fromConfig(network, room),
-        }),
-        add: async (network, room, sub) => {
-          await this.subscriptions.add(network, room, sub);
-          this.relayRules.invalidate();
-        },
-        remove: async (network, room, project) => {
-          const n = await this.subscriptions.remove(network, room, project);
-          this.relayRules.invalidate();
-          return n;
-        },
-      },
-    };
+    return { status: () => this.status(), subscriptions: this.relay.subscriptions, ...this.oci.services };
+  }
+
+  /** Job schedulers: BullMQ runs each tick once however many replicas upsert the same scheduler. */
+  private async startSchedulers(): Promise<void> {
+    await this.oci.schedule();
   }
 
   async status(): Promise<StatusReport> {
@@ -202,6 +165,7 @@ export class Bot {
     await this.startHttp();
     if (!opts.deferChat) await this.startChat();
     for (const src of this.sources) await src.start();
+    await this.startSchedulers();
     this.opts.log.info({ networks: [...this.adapters.keys()] }, "sunbeam-bot started");
   }
 

@@ -5,7 +5,7 @@ import type { BotEvent } from "./events.js";
 import { routesFor, type Route } from "./routes.js";
 import type { ChatTarget, OutboundJob } from "./chat/outbox.js";
 
-export const QUEUE_NAMES = ["relay", "relay-flush", "commands", "chat-out"] as const;
+export const QUEUE_NAMES = ["relay", "relay-flush", "commands", "chat-out", "oci-poll"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** One room's relay window to flush: `key` names the room, `bucket` the window (time / window length). */
@@ -20,6 +20,7 @@ export interface QueuePayloads {
   "relay-flush": FlushJob;
   commands: BotEvent;
   "chat-out": OutboundJob;
+  "oci-poll": Record<string, never>;
 }
 
 export interface JobDefaults {

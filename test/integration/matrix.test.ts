@@ -296,9 +296,14 @@ describe("matrix through the bot (real Redis and queues)", () => {
       syncStore: memoryStore(),
       log: pino({ level: "silent" }),
     });
-    const extra = { chat: {}, rooms: { ops: { network: "matrix", id: ROOM } }, roles: {}, relay: [] };
+    const extra = {
+      chat: { matrix: { homeserver: hs.url, userId: hs.userId, minIntervalMs: 0 } },
+      rooms: { ops: { network: "matrix", id: ROOM } },
+      roles: {},
+      relay: [],
+    };
     const bot = new Bot({
-      loaded: validateConfig(testConfig(prefix, extra), {}, "test"),
+      loaded: validateConfig(testConfig(prefix, extra), { MATRIX_ACCESS_TOKEN: hs.accessToken }, "test"),
       log: quietLogger(),
       adapters: [adapter],
     });

@@ -283,9 +283,18 @@ describe("slack through the bot (real Redis and queues)", () => {
       slackApiUrl: fake.apiUrl,
       log,
     });
-    const extra = { chat: {}, rooms: { ops: { network: "slack", id: "C1" } }, roles: {}, relay: [] };
+    const extra = {
+      chat: { slack: { apiUrl: fake.apiUrl, minIntervalMs: 0 } },
+      rooms: { ops: { network: "slack", id: "C1" } },
+      roles: {},
+      relay: [],
+    };
     const bot = new Bot({
-      loaded: validateConfig(testConfig(prefix, extra), {}, "test"),
+      loaded: validateConfig(
+        testConfig(prefix, extra),
+        { SLACK_BOT_TOKEN: fake.botToken, SLACK_APP_TOKEN: fake.appToken },
+        "test",
+      ),
       log: quietLogger(),
       adapters: [adapter],
     });

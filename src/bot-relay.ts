@@ -1,0 +1,67 @@
+// Wires the Gerrit relay: rules (config + subscriptions), the coalescing window, and its two handlers.
+import type { Outbox } from "./chat/outbox.js";
+import type { SubscriptionService } from "./commands.js";
+import type { Config } from "./config.js";
+import { announceGerrit } from "./handlers/announce-gerrit.js";
+import { flushRelay } from "./handlers/flush-relay.js";
+import type { Queues } from "./queues.js";
+import type { Redis } from "./redis.js";
+import { RelayBuffer } from "./relay/buffer.js";
+import { RelayRules, configRules } from "./relay/rules.js";
+import { Subscriptions } from "./relay/subscriptions.js";
+import type { HandlerTable } from "./worker.js";
+
+export interface RelayWiring {
+  handlers: Pick<HandlerTable, "relay" | "relay-flush">;
+  subscriptions: SubscriptionService;
+}
+
+export function wireRelay(config: Config, redis: Redis, queues: Queues, outbox: Outbox): RelayWiring {
+  const subs = new Subscriptions(redis, config.redis.prefix);
+  const rules = new RelayRules(config, subs);
+  const buffer = new RelayBuffer(redis, config.redis.prefix);
+  const windowMs = config.bot.coalesceSeconds * 1000;
+  const relay = announceGerrit({
+    rules: () => rules.rules(),
+    render: {
+      botUser: config.gerrit?.botUser ?? "sunbeam-bot",
+      botAccounts: config.gerrit?.botAccounts ?? ["zuul"],
+      ...(config.gerrit ? { gerritUrl: config.gerrit.url } : {}),
+    },
+    outbox,
+    window: {
+      ms: windowMs,
+      buffer,
+      // One flush job per room and window: the job id collapses every schedule of the same window.
+      scheduleFlush: async (key, target, now) => {
+        const bucket = Math.floor(now / windowMs);
+        const delay = (bucket + 1) * windowMs - now + 50;
+        await queues.add("relay-flush", "flush", { key, target, bucket }, `flush:${key}:${bucket}`, {
+          delay,
+        });
+      },
+    },
+  });
+  const fromConfig = (network: string, room: string) =>
+    configRules(config)
+      .filter((r) => r.target.network === network && r.target.room === room)
+      .map((r) => `${r.projects.join(",")} (${r.events.join(", ")})`);
+  return {
+    handlers: { relay, "relay-flush": flushRelay({ buffer, outbox }) },
+    subscriptions: {
+      list: async (network, room) => ({
+        runtime: await subs.list(network, room),
+        fromConfig: fromConfig(network, room),
+      }),
+      add: async (network, room, sub) => {
+        await subs.add(network, room, sub);
+        rules.invalidate();
+      },
+      remove: async (network, room, project) => {
+        const n = await subs.remove(network, room, project);
+        rules.invalidate();
+        return n;
+      },
+    },
+  };
+}
