@@ -1,0 +1,54 @@
+// The `launchpad` config section (zod, with defaults): projects, polling, grace, tags, dry-run, write cap.
+import { z } from "zod";
+
+/** Launchpad's tag rule (lib/lp/bugs/interfaces/bug.py): a bad tag would fail every tag write later. */
+const tag = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "must be a valid Launchpad tag (a-z, 0-9, + . -)");
+const nonEmpty = z.string().trim().min(1, "must not be empty");
+const roomName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must name a room of the rooms section");
+const lpName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9+.-]*$/, "must be a Launchpad user name (lower-case, e.g. sunbeam-bot)");
+
+export const LaunchpadConfigSchema = z.strictObject({
+  /** Launchpad projects whose new bugs are checked. */
+  projects: z.array(lpName).min(1).default(["snap-openstack"]),
+  /** How often each project is polled (Launchpad has no push; ≥5 minutes is polite). */
+  pollMinutes: z
+    .number()
+    .min(1)
+    .max(24 * 60)
+    .default(5),
+  /** A bug is evaluated this long after it was filed: attachments arrive as separate messages afterwards. */
+  graceMinutes: z
+    .number()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(10),
+  /** Added when the bot asks for debug info; its removal by a human means "hands off". */
+  tag: tag.default("needs-debug-info"),
+  /** A bug carrying this tag is never touched (in addition to the checklist's own skip tags). */
+  skipTag: tag.default("triage-bot-skip"),
+  /** Where the triage notes go (a name in `rooms`); without it the notes are only logged. */
+  triageRoom: roomName.optional(),
+  /** false (the default) is dry-run: no Launchpad writes at all, the intended ones go to the log and the room. */
+  writes: z.boolean().default(false),
+  /** At most this many Launchpad writes per poll interval, whatever happens (a bad checklist cannot spam). */
+  maxWritesPerRun: z.number().int().min(1).max(1000).default(10),
+  /** Launchpad names of reporters the bot never prompts (e.g. the team's own members). */
+  reporterAllowList: z.array(lpName).default([]),
+  /** A checklist of one's own instead of the bundled default-checklist.yaml. */
+  checklistFile: nonEmpty.optional(),
+  /** e.g. https://api.staging.launchpad.net/devel to try writes on staging first. */
+  apiRoot: z.url().optional(),
+  /** The OAuth consumer key (also the User-Agent of anonymous reads). */
+  consumerKey: nonEmpty.default("sunbeam-bot"),
+  /** The bot's own Launchpad user name: its comments are never taken for a human's. */
+  botAccount: lpName.optional(),
+});
+
+export type LaunchpadConfig = z.infer<typeof LaunchpadConfigSchema>;
+
+/** The defaults, as a handler or test gets them without a config file. */
+export function launchpadConfig(input: unknown = {}): LaunchpadConfig {
+  return LaunchpadConfigSchema.parse(input);
+}
