@@ -11,7 +11,8 @@ import { UserError, errorMessage } from "./errors.js";
 import { createLogger } from "./log.js";
 import { formatReplayLine, readLines, replayLines } from "./replay.js";
 import { runDemo } from "./demo.js";
-import { runBot } from "./run.js";
+import { parseRoles, runBot } from "./run.js";
+import { ROLES } from "./main.js";
 import { ociBump, ociCheck } from "./oci/cli.js";
 import { ociSettings } from "./oci/config.js";
 import { passwordLogin } from "./chat/matrix.js";
@@ -41,9 +42,11 @@ export function buildProgram(): Command {
     .command("run")
     .description("run the bot with every role enabled in the config")
     .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
-    .action(async (o: { config?: string }) => {
+    .option("--only <roles>", `run only these roles, comma-separated: ${ROLES.join(", ")} (default: all)`)
+    .action(async (o: { config?: string; only?: string }) => {
+      const roles = o.only === undefined ? undefined : parseRoles(o.only);
       const loaded = loadConfigFile(configPath(o.config, true) as string);
-      await runBot(loaded, createLogger({ level: loaded.config.log.level }));
+      await runBot(loaded, createLogger({ level: loaded.config.log.level }), roles);
     });
 
   program

@@ -168,6 +168,13 @@ export const ConfigSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
     })
     .prefault({}),
+  /** Several replicas on one Redis: leases for the connections only one of them may hold. */
+  scaleOut: z
+    .strictObject({
+      /** A dead holder's Gerrit stream and chat connections move to a standby within this long. */
+      leaseSeconds: z.number().min(1).max(300).default(15),
+    })
+    .prefault({}),
   jobs: z
     .strictObject({
       attempts: z.number().int().min(1).max(50).default(8),
@@ -175,6 +182,11 @@ export const ConfigSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(256).default(8),
       /** How long finished job ids are kept, which is how long a replayed event is recognised. */
       keepDays: z.number().min(0.01).default(7),
+      /**
+       * A job whose worker died (SIGKILL, lost host) is taken up again by another worker after this long:
+       * BullMQ's lock duration and stalled-job check interval.
+       */
+      lockSeconds: z.number().min(1).max(600).default(30),
       /** On shutdown, running jobs get this long to finish before the workers are closed by force. */
       shutdownGraceSeconds: z.number().min(0).max(3600).default(30),
     })

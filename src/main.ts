@@ -22,6 +22,11 @@ import { GerritClient } from "./clients/gerrit.js";
 import { gerritSourceFromConfig } from "./sources/gerrit-source.js";
 import type { Source } from "./sources/source.js";
 import { COMMANDS } from "../commands/index.js";
+import { Lease } from "./lease.js";
+
+/** What one process does; `run --only` picks some, so replicas can be split by job (ARCHITECTURE §9). */
+export const ROLES = ["sources", "workers", "chat", "scheduler"] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface BotOptions {
   loaded: LoadedConfig;
@@ -33,6 +38,8 @@ export interface BotOptions {
   gerritKey?: Buffer;
   /** Test-only: a faster reconnect backoff for the Gerrit stream. */
   gerritBackoffMs?: { base: number; max: number };
+  /** The roles this process plays (default: all of them). */
+  roles?: readonly Role[];
 }
 
 /** Posts to the chat-out queue; the send id becomes the job id, so a retried job never posts twice. */
@@ -55,6 +62,13 @@ export class Bot {
   private readonly relay: RelayWiring;
   private readonly oci: OciWiring;
   private readonly workers: Workers;
+  /** chat-out runs only where the chat connections are: on the holder of the chat lease. */
+  private readonly chatWorkers: Workers;
+  private readonly roles: ReadonlySet<Role>;
+  /** Leases for the connections only one replica may hold: the Gerrit stream and the chat networks. */
+  private readonly leases: Lease[] = [];
+  private readonly chatLease: Lease;
+  private sourcesLease: Lease | undefined;
   private readonly adapters: Map<string, ChatAdapter>;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | undefined;
@@ -62,6 +76,7 @@ export class Bot {
 
   constructor(private readonly opts: BotOptions) {
     const { config } = opts.loaded;
+    this.roles = new Set(opts.roles ?? ROLES);
     this.redis = connectRedis(config.redis.url);
     this.redis.on("error", (err) => opts.log.warn({ err: errorMessage(err) }, "redis connection error"));
     const settleMs = (config.gerrit?.settleSeconds ?? 0) * 1000;
@@ -121,23 +136,52 @@ export class Bot {
       matrix: config.chat.matrix?.minIntervalMs ?? 0,
       slack: config.chat.slack?.minIntervalMs ?? 0,
     });
+    const workerOpts = {
+      connection: this.redis,
+      prefix: config.redis.prefix,
+      concurrency: config.jobs.concurrency,
+      log: opts.log,
+      // One sender keeps each room's messages in the order they were queued.
+      concurrencyFor: { "chat-out": 1, "oci-poll": 1 },
+      metrics: this.metrics,
+      lockMs: config.jobs.lockSeconds * 1000,
+    } as const;
     this.workers = new Workers(
       {
         ...this.relay.handlers,
         commands: runCommand(this.router, this.services(), this.outbox, this.metrics),
-        "chat-out": (job) => sender.deliver(job),
         ...this.oci.handlers,
       },
-      {
-        connection: this.redis,
-        prefix: config.redis.prefix,
-        concurrency: config.jobs.concurrency,
-        log: opts.log,
-        // One sender keeps each room's messages in the order they were queued.
-        concurrencyFor: { "chat-out": 1, "oci-poll": 1 },
-        metrics: this.metrics,
-      },
+      workerOpts,
     );
+    this.chatWorkers = new Workers({ "chat-out": (job) => sender.deliver(job) }, workerOpts);
+    const ttlMs = config.scaleOut.leaseSeconds * 1000;
+    const leaseOpts = { redis: this.redis, prefix: config.redis.prefix, ttlMs, log: opts.log };
+    this.chatLease = new Lease({
+      ...leaseOpts,
+      name: "chat",
+      onAcquired: async () => {
+        for (const a of this.adapters.values()) await a.start((m) => this.onChatMessage(m));
+        this.chatWorkers.start();
+      },
+      onLost: async () => {
+        // The sender goes first: a reply being sent finishes, the rest waits in Redis for the new holder.
+        await this.chatWorkers.close(config.jobs.shutdownGraceSeconds * 1000);
+        for (const a of this.adapters.values()) await a.stop().catch(() => undefined);
+      },
+    });
+    if (this.sources.length > 0) {
+      this.sourcesLease = new Lease({
+        ...leaseOpts,
+        name: "gerrit-stream",
+        onAcquired: async () => {
+          for (const src of this.sources) await src.start();
+        },
+        onLost: async () => {
+          for (const src of this.sources) await src.stop().catch(() => undefined);
+        },
+      });
+    }
   }
 
   services(): CommandServices {
@@ -159,14 +203,20 @@ export class Bot {
     };
   }
 
-  /** Starts workers and (unless deferred) the chat adapters. */
+  /** Starts this process's roles: workers, the leased chat connections and stream, the schedulers. */
   async start(opts: { deferChat?: boolean } = {}): Promise<void> {
-    this.workers.start();
+    if (this.roles.has("workers")) this.workers.start();
     await this.startHttp();
     if (!opts.deferChat) await this.startChat();
-    for (const src of this.sources) await src.start();
-    await this.startSchedulers();
-    this.opts.log.info({ networks: [...this.adapters.keys()] }, "sunbeam-bot started");
+    if (this.roles.has("sources") && this.sourcesLease) {
+      this.leases.push(this.sourcesLease);
+      await this.sourcesLease.start();
+    }
+    if (this.roles.has("scheduler")) await this.startSchedulers();
+    this.opts.log.info(
+      { networks: [...this.adapters.keys()], roles: [...this.roles] },
+      "sunbeam-bot started",
+    );
   }
 
   private async startHttp(): Promise<void> {
@@ -190,13 +240,24 @@ export class Bot {
       ),
       new Promise<boolean>((r) => setTimeout(() => r(false), 1000)),
     ]);
-    for (const a of this.adapters.values()) checks[`chat:${a.network}`] = a.isConnected();
-    for (const src of this.sources) checks[`source:${src.name}`] = src.connected();
+    // A standby replica (lease held elsewhere) is ready: it serves HTTP and jobs and waits to take over.
+    const chatHere = this.chatLease.held;
+    for (const a of this.adapters.values()) checks[`chat:${a.network}`] = !chatHere || a.isConnected();
+    const streamHere = this.sourcesLease?.held ?? false;
+    for (const src of this.sources) checks[`source:${src.name}`] = !streamHere || src.connected();
     return { ready: Object.values(checks).every(Boolean), checks };
   }
 
+  /** Competes for the chat lease: the holder connects every network and sends; others stand by. */
   async startChat(): Promise<void> {
-    for (const a of this.adapters.values()) await a.start((m) => this.onChatMessage(m));
+    if (!this.roles.has("chat") || this.leases.includes(this.chatLease)) return;
+    this.leases.push(this.chatLease);
+    await this.chatLease.start();
+  }
+
+  /** The leases this process competes for, and whether it holds each. */
+  leaseState(): Record<string, boolean> {
+    return Object.fromEntries(this.leases.map((l) => [l.name, l.held]));
   }
 
   /** Records an event and puts it on the queues its routes name. Sources call only this. */
@@ -246,11 +307,12 @@ export class Bot {
   /** Stops intake first, lets running jobs finish, then closes Redis. Safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      for (const src of this.sources) await src.stop().catch(() => undefined);
+      await this.sourcesLease?.stop();
       await this.http?.close();
       // Running jobs finish first (their replies still reach the adapters); new messages wait in Redis.
       await this.workers.close(this.opts.loaded.config.jobs.shutdownGraceSeconds * 1000);
-      for (const a of this.adapters.values()) await a.stop().catch(() => undefined);
+      // Then the sender and the chat connections, releasing the lease so a standby takes over at once.
+      await this.chatLease.stop();
       if (!(await settlesWithin(this.queues.close(), 2000)))
         this.opts.log.warn("queues did not close in time");
       if (!(await settlesWithin(this.redis.quit(), 2000))) this.redis.disconnect();

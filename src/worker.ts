@@ -23,6 +23,8 @@ export interface WorkerOptions {
   /** Per-queue overrides, e.g. chat-out runs with low concurrency to keep message order. */
   concurrencyFor?: Partial<Record<QueueName, number>>;
   metrics?: Metrics;
+  /** Lock duration and stalled-check interval (jobs.lockSeconds). */
+  lockMs?: number;
 }
 
 export class Workers {
@@ -40,7 +42,8 @@ export class Workers {
         prefix: this.opts.prefix,
         concurrency: this.opts.concurrencyFor?.[name] ?? this.opts.concurrency,
         // A worker killed mid-job leaves a stalled job; another worker picks it up after this long.
-        stalledInterval: 30_000,
+        lockDuration: this.opts.lockMs ?? 30_000,
+        stalledInterval: this.opts.lockMs ?? 30_000,
         maxStalledCount: 2,
       });
       worker.on("failed", (job, err) => {

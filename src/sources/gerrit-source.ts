@@ -77,6 +77,8 @@ export class GerritSource implements Source {
   }
 
   async start(): Promise<void> {
+    // Restartable: a replica that lost the stream lease and wins it back starts again.
+    this.stopped = false;
     const stored = Number(await this.o.redis.get(this.cursorKey));
     // First start ever: begin now rather than backfilling all of history.
     this.cursor = Number.isFinite(stored) && stored > 0 ? stored : Math.floor(Date.now() / 1000);

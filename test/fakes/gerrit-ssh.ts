@@ -91,6 +91,8 @@ export class FakeGerritSsh {
             this.sessionsOpened++;
             ch.on("close", () => this.streams.delete(ch));
             ch.on("error", () => this.streams.delete(ch));
+            // A client that dies (SIGKILL) closes the TCP connection without closing its channel.
+            conn.once("close", () => this.streams.delete(ch));
             this.notify();
           });
         });

@@ -44,6 +44,8 @@ export class FakeHomeserver {
   private readonly rooms = new Map<string, { joined: boolean; state: HsEvent[] }>();
   private readonly items: Item[] = [];
   private readonly txns = new Map<string, string>();
+  /** When true, sends are stored (and deduplicated) but never answered. */
+  stallSends = false;
   private readonly rateLimits: number[] = [];
   private pos = 0;
   private seq = 0;
@@ -284,6 +286,8 @@ export class FakeHomeserver {
       this.txns.set(key, ev.event_id);
       this.sent.push({ roomId: roomId!, type: type!, txnId: txnId!, eventId: ev.event_id, content: body });
       this.push({ roomId: roomId!, event: ev });
+      // The event is stored, but the answer never leaves: as when the client dies mid-request.
+      if (this.stallSends) return;
       return this.json(res, 200, { event_id: ev.event_id });
     }
     if ((m = /^\/v3\/join\/([^/]+)$|^\/v3\/rooms\/([^/]+)\/join$/.exec(path)) && method === "POST") {
