@@ -3,6 +3,7 @@ import { startRedisServer } from "../src/redis-server.js";
 import { bareBullmq, botPipeline } from "./pipeline.js";
 import { gerritSshPipeline } from "./gerrit-ssh.js";
 import { burstToSlack } from "./burst.js";
+import { benchAffected } from "./affected.js";
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -45,6 +46,9 @@ async function main(): Promise<void> {
       seconds: round(burst.seconds),
       note: "100 events to one Slack channel; the fake answers 429 to posts closer than 1 s",
     };
+    // Pure computation, no Redis: the affected-charm model and queries against the naive baseline.
+    report.affected = await benchAffected({ charms: Number(process.env.BENCH_CHARMS ?? 1000) });
+    if ((report.affected as { sameAnswers: boolean }).sameAnswers !== true) process.exitCode = 1;
   } finally {
     await redis.stop();
   }

@@ -4,5 +4,15 @@ import help from "./help.js";
 import status from "./status.js";
 import { subscribe, unsubscribe } from "./subscribe.js";
 import images from "./images.js";
+import affected from "./affected.js";
+import recheckAffected from "./recheck-affected.js";
 
-export const COMMANDS: AnyCommand[] = [help, status, subscribe, unsubscribe, images];
+export const COMMANDS: AnyCommand[] = [
+  help,
+  status,
+  affected,
+  recheckAffected,
+  subscribe,
+  unsubscribe,
+  images,
+];

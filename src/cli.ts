@@ -14,6 +14,8 @@ import { runDemo } from "./demo.js";
 import { parseRoles, runBot } from "./run.js";
 import { ROLES } from "./main.js";
 import { ociBump, ociCheck } from "./oci/cli.js";
+import { affectedCli } from "./charms/affected-cli.js";
+import { GerritClient } from "./clients/gerrit.js";
 import { ociSettings } from "./oci/config.js";
 import { passwordLogin } from "./chat/matrix.js";
 
@@ -94,6 +96,57 @@ export function buildProgram(): Command {
       });
       for (const r of results) console.log(o.json ? JSON.stringify(r) : formatReplayLine(r));
     });
+
+  program
+    .command("affected")
+    .description(
+      "the charms a change affects, the Zuul jobs that will run, and the affected charms left untested",
+    )
+    .requiredOption("--repo <dir>", "the monorepo: a working tree or a bare git dir")
+    .option("--files <path...>", "changed files (the model at --at, default HEAD)")
+    .option("--rev <A..B>", "the files of git diff A B, the model at B")
+    .option("--change <n|url>", "a Gerrit change: files from Gerrit REST (needs a config with gerrit.url)")
+    .option("--at <rev>", "with --files: the revision of the model", "HEAD")
+    .option(
+      "-c, --config <file>",
+      "Gerrit URL, credentials and monorepo layout (default: $SUNBEAM_BOT_CONFIG)",
+    )
+    .option("--json", "print one JSON document")
+    .action(
+      async (o: {
+        repo: string;
+        files?: string[];
+        rev?: string;
+        change?: string;
+        at: string;
+        config?: string;
+        json?: boolean;
+      }) => {
+        const loaded = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config) : undefined;
+        const g = loaded?.config.gerrit;
+        const password = loaded?.secrets.gerritHttpPassword;
+        const gerrit =
+          o.change !== undefined && g
+            ? new GerritClient({
+                url: g.url,
+                ...(g.http && password ? { user: g.http.user, password } : {}),
+              })
+            : undefined;
+        const layout = loaded?.config.monorepo?.layout;
+        const r = await affectedCli({
+          repo: o.repo,
+          json: Boolean(o.json),
+          at: o.at,
+          ...(o.files ? { files: o.files } : {}),
+          ...(o.rev !== undefined ? { rev: o.rev } : {}),
+          ...(o.change !== undefined ? { change: o.change } : {}),
+          ...(gerrit && g ? { gerrit, gerritUrl: g.url } : {}),
+          ...(layout ? { layout } : {}),
+        });
+        console.log(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
 
   const oci = program.command("oci").description("OCI image watching");
   oci

@@ -2,11 +2,13 @@
 import { z } from "zod";
 import { UserError, errorMessage } from "./errors.js";
 import type { Logger } from "./log.js";
+import type { AffectedService } from "./charms/affected-service.js";
 
 /** Read-only views of the running bot that commands may use; each is absent where not configured. */
 export interface CommandServices {
   status?(): Promise<StatusReport>;
   subscriptions?: SubscriptionService;
+  affected?: Pick<AffectedService, "explain" | "recheck">;
 }
 
 export interface SubscriptionInfo {

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { DEFAULT_RELAY_KINDS, RELAY_KINDS } from "./relay/kinds.js";
 import { OciConfigSchema } from "./oci/config.js";
+import { MonorepoConfigSchema, RecheckConfigSchema } from "./charms/config.js";
 
 export { DEFAULT_RELAY_KINDS, RELAY_KINDS };
 
@@ -161,6 +162,9 @@ export const ConfigSchema = z.strictObject({
   gerrit: GerritSchema.optional(),
   relay: z.array(RelaySchema).default([]),
   oci: OciConfigSchema.optional(),
+  /** The bot's clone of the charms monorepo: !affected, !recheck-affected, suggestions on merge. */
+  monorepo: MonorepoConfigSchema.optional(),
+  recheck: RecheckConfigSchema.prefault({}),
   http: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -218,6 +222,28 @@ export function crossCheck(cfg: Config): { path: string; message: string; value:
       });
     }
   });
+  const sr = cfg.recheck.suggestOnMerge;
+  if (sr.enabled && sr.room && !cfg.rooms[sr.room]) {
+    problems.push({
+      path: "recheck.suggestOnMerge.room",
+      message: `unknown room (rooms: ${rooms.join(", ") || "none"})`,
+      value: sr.room,
+    });
+  }
+  if (cfg.monorepo && !cfg.gerrit) {
+    problems.push({
+      path: "monorepo",
+      message: "needs gerrit.url: !affected and !recheck-affected read changes from Gerrit",
+      value: cfg.monorepo.path,
+    });
+  }
+  if (cfg.recheck.role !== "anyone" && !cfg.roles[cfg.recheck.role] && cfg.monorepo) {
+    problems.push({
+      path: "recheck.role",
+      message: `unknown role (roles: ${Object.keys(cfg.roles).join(", ") || "none"})`,
+      value: cfg.recheck.role,
+    });
+  }
   for (const [cmd, c] of Object.entries(cfg.commands)) {
     if (c.role && c.role !== "anyone" && !cfg.roles[c.role]) {
       problems.push({

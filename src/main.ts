@@ -11,7 +11,7 @@ import { Queues, type QueueName } from "./queues.js";
 import { RedisRateLimiter } from "./rate-limit.js";
 import { connectRedis, type Redis } from "./redis.js";
 import { Stats } from "./stats.js";
-import { Workers, settlesWithin } from "./worker.js";
+import { Workers, settlesWithin, type Handler } from "./worker.js";
 import { errorMessage } from "./errors.js";
 import { startHttp, type HttpServer } from "./http.js";
 import { botRoutes } from "./bot-routes.js";
@@ -23,6 +23,9 @@ import { gerritSourceFromConfig } from "./sources/gerrit-source.js";
 import type { Source } from "./sources/source.js";
 import { COMMANDS } from "../commands/index.js";
 import { Lease } from "./lease.js";
+import { AffectedService } from "./charms/affected-service.js";
+import { MonorepoSync } from "./charms/sync.js";
+import { suggestRechecks } from "./handlers/suggest-rechecks.js";
 
 /** What one process does; `run --only` picks some, so replicas can be split by job (ARCHITECTURE §9). */
 export const ROLES = ["sources", "workers", "chat", "scheduler"] as const;
@@ -69,6 +72,9 @@ export class Bot {
   private readonly leases: Lease[] = [];
   private readonly chatLease: Lease;
   private sourcesLease: Lease | undefined;
+  private readonly affected: AffectedService | undefined;
+  private readonly monorepoSync: MonorepoSync | undefined;
+  private fetchTimer: NodeJS.Timeout | undefined;
   private readonly adapters: Map<string, ChatAdapter>;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | undefined;
@@ -91,7 +97,8 @@ export class Bot {
         prefix: config.bot.commandPrefix,
         unauthorized: config.bot.unauthorized,
         roles: config.roles,
-        overrides: config.commands,
+        // recheck.role names who may recheck; an explicit commands entry still wins.
+        overrides: { "recheck-affected": { role: config.recheck.role }, ...config.commands },
       },
       new RedisRateLimiter(
         this.redis,
@@ -107,6 +114,25 @@ export class Bot {
           ? { user: g.http.user, password: opts.loaded.secrets.gerritHttpPassword }
           : {};
       this.gerrit = new GerritClient({ url: g.url, log: opts.log, ...creds });
+    }
+    if (config.monorepo && g && this.gerrit) {
+      this.monorepoSync = new MonorepoSync({
+        path: config.monorepo.path,
+        remote: config.monorepo.remote,
+        redis: this.redis,
+        prefix: config.redis.prefix,
+        log: opts.log.child({ component: "monorepo" }),
+      });
+      this.affected = new AffectedService({
+        gerrit: this.gerrit,
+        gerritUrl: g.url,
+        redis: this.redis,
+        prefix: config.redis.prefix,
+        monorepo: config.monorepo,
+        recheck: config.recheck,
+        sync: this.monorepoSync,
+        log: opts.log.child({ component: "affected" }),
+      });
     }
     if (g?.ssh && opts.gerritKey) {
       this.sources.push(
@@ -151,6 +177,7 @@ export class Bot {
         ...this.relay.handlers,
         commands: runCommand(this.router, this.services(), this.outbox, this.metrics),
         ...this.oci.handlers,
+        merges: this.mergeHandler(),
       },
       workerOpts,
     );
@@ -185,7 +212,42 @@ export class Bot {
   }
 
   services(): CommandServices {
-    return { status: () => this.status(), subscriptions: this.relay.subscriptions, ...this.oci.services };
+    return {
+      status: () => this.status(),
+      subscriptions: this.relay.subscriptions,
+      ...(this.affected ? { affected: this.affected } : {}),
+      ...this.oci.services,
+    };
+  }
+
+  /** change-merged: keep the clone current and (when configured) suggest or run rechecks. */
+  private mergeHandler(): Handler<"merges"> {
+    const { config } = this.opts.loaded;
+    if (!this.affected) return async () => undefined;
+    const room = config.recheck.suggestOnMerge.room;
+    const target = room ? config.rooms[room] : undefined;
+    return suggestRechecks({
+      service: this.affected,
+      outbox: this.outbox,
+      commandPrefix: config.bot.commandPrefix,
+      ...(target ? { target: { network: target.network, room: target.id } } : {}),
+    });
+  }
+
+  /**
+   * Every replica keeps its own clone, so each fetches on its own timer (a BullMQ scheduler would run on
+   * one replica only); the Redis lock in MonorepoSync keeps the remote from being hammered.
+   */
+  private startMonorepoFetch(): void {
+    const sync = this.monorepoSync;
+    if (!sync) return;
+    const fetch = () =>
+      void sync
+        .fetch()
+        .catch((err: unknown) => this.opts.log.warn({ err: errorMessage(err) }, "monorepo fetch failed"));
+    fetch();
+    const every = this.opts.loaded.config.monorepo?.fetchMinutes ?? 0;
+    if (every > 0) (this.fetchTimer = setInterval(fetch, every * 60_000)).unref();
   }
 
   /** Job schedulers: BullMQ runs each tick once however many replicas upsert the same scheduler. */
@@ -213,6 +275,7 @@ export class Bot {
       await this.sourcesLease.start();
     }
     if (this.roles.has("scheduler")) await this.startSchedulers();
+    if (this.roles.has("workers")) this.startMonorepoFetch();
     this.opts.log.info(
       { networks: [...this.adapters.keys()], roles: [...this.roles] },
       "sunbeam-bot started",
@@ -307,6 +370,7 @@ export class Bot {
   /** Stops intake first, lets running jobs finish, then closes Redis. Safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      if (this.fetchTimer) clearInterval(this.fetchTimer);
       await this.sourcesLease?.stop();
       await this.http?.close();
       // Running jobs finish first (their replies still reach the adapters); new messages wait in Redis.

@@ -5,7 +5,7 @@ import type { BotEvent } from "./events.js";
 import { routesFor, type Route } from "./routes.js";
 import type { ChatTarget, OutboundJob } from "./chat/outbox.js";
 
-export const QUEUE_NAMES = ["relay", "relay-flush", "commands", "chat-out", "oci-poll"] as const;
+export const QUEUE_NAMES = ["relay", "relay-flush", "commands", "chat-out", "oci-poll", "merges"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** One room's relay window to flush: `key` names the room, `bucket` the window (time / window length). */
@@ -21,6 +21,8 @@ export interface QueuePayloads {
   commands: BotEvent;
   "chat-out": OutboundJob;
   "oci-poll": Record<string, never>;
+  /** change-merged events: keep the monorepo clone current, suggest rechecks. */
+  merges: BotEvent;
 }
 
 export interface JobDefaults {

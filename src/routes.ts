@@ -16,6 +16,8 @@ export const ROUTES: Route[] = [
   // dropped-output is a signal to the stream source (backfill), never an announcement.
   { kinds: ["gerrit.*"], except: ["gerrit.dropped-output", "gerrit.unknown"], queue: "relay", settle: true },
   { kinds: ["chat.command"], queue: "commands" },
+  // A merge can make open changes worth rechecking (a gate fix): their own queue, apart from the relay.
+  { kinds: ["gerrit.change-merged"], queue: "merges", settle: true },
 ];
 
 export function routesFor(event: BotEvent, routes: Route[] = ROUTES): Route[] {

@@ -1,5 +1,6 @@
 // `sunbeam-bot affected --repo DIR (--files F… | --rev A..B | --change N) [--json]`: files + model → report.
 import type { ChangeWithFiles, GerritClient } from "../clients/gerrit.js";
+import { HttpPermanentError } from "../clients/http.js";
 import { UserError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { affected } from "./affected.js";
@@ -104,10 +105,17 @@ async function forChange(
         ? parseChangeRef(String(o.change), o.gerritUrl)
         : { number: Number(/^\d+$/.exec(String(o.change))?.[0] ?? NaN) };
   if (!Number.isInteger(arg.number) || arg.number < 1) throw new UserError(`bad change: ${String(o.change)}`);
-  const c: ChangeWithFiles = await o.gerrit.getChange(arg.number);
+  const gerrit = o.gerrit;
+  const c: ChangeWithFiles = await notFoundAsUserError(
+    () => gerrit.getChange(arg.number),
+    `no change ${arg.number} on Gerrit`,
+  );
+  // A link or `project~number` names a project: a mismatch means the user has the wrong change in mind.
+  if ("project" in arg && arg.project !== undefined && arg.project !== c.change.project) {
+    throw new UserError(`change ${arg.number} is on ${c.change.project}, not ${arg.project}`);
+  }
   const ps = "patchSet" in arg && arg.patchSet !== undefined ? arg.patchSet : c.patchSet;
-  const files =
-    ps === c.patchSet ? c.paths : changedPaths((await o.gerrit.getFiles(arg.number, ps)).map(toGitChange));
+  const files = ps === c.patchSet ? c.paths : await patchSetPaths(gerrit, arg.number, ps);
   const revision = ps === c.patchSet ? c.revision : "";
   const choice = await chooseChangeModel(o.repo, revision, c.change.branch);
   if (!choice) {
@@ -117,16 +125,44 @@ async function forChange(
   }
   const model = await buildModel({ dir: o.repo, rev: choice.rev }, modelOpts);
   const r = report(model, files, choice.ref, choice.source);
-  r.change = {
+  r.change = changeSummary(c, ps, o.gerritUrl);
+  return r;
+}
+
+/** Both sides of every rename in an older patch set (getChange only carries the current one's files). */
+async function patchSetPaths(gerrit: GerritReader, change: number, ps: number): Promise<string[]> {
+  const files = await notFoundAsUserError(
+    () => gerrit.getFiles(change, ps),
+    `change ${change} has no patch set ${ps}`,
+  );
+  return changedPaths(files.map(toGitChange));
+}
+
+/** Gerrit's 404 means the user named a change (or patch set) that does not exist: a usage mistake. */
+async function notFoundAsUserError<T>(call: () => Promise<T>, message: string): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof HttpPermanentError && err.status === 404) throw new UserError(message);
+    throw err;
+  }
+}
+
+/** The `change` block of a report: which change, patch set and revision answered, and its link. */
+export function changeSummary(
+  c: ChangeWithFiles,
+  patchSet: number,
+  gerritUrl?: string,
+): NonNullable<AffectedReport["change"]> {
+  return {
     number: c.change._number,
-    patchSet: ps,
+    patchSet,
     project: c.change.project,
     branch: c.change.branch,
     revision: c.revision,
     ...(c.change.subject ? { subject: c.change.subject } : {}),
-    ...(o.gerritUrl ? { url: changeUrl(o.gerritUrl, c.change.project, c.change._number) } : {}),
+    ...(gerritUrl ? { url: changeUrl(gerritUrl, c.change.project, c.change._number) } : {}),
   };
-  return r;
 }
 
 const toGitChange = (f: { path: string; status: string; oldPath?: string }) =>
@@ -151,8 +187,10 @@ export async function affectedCli(o: AffectedCliOptions): Promise<AffectedCliRes
     );
   } else if (o.rev !== undefined) {
     const [a, b] = parseRange(o.rev);
-    const files = changedPaths(await diffNameStatus(o.repo, a, b));
-    r = report(await buildModel({ dir: o.repo, rev: b }, modelOpts), files, b, "rev");
+    // Resolved first: `git diff` on an unknown name fails with git's own message, not a usage error.
+    const [shaA, shaB] = [await revParse(o.repo, a), await revParse(o.repo, b)];
+    const files = changedPaths(await diffNameStatus(o.repo, shaA, shaB));
+    r = report(await buildModel({ dir: o.repo, rev: shaB }, modelOpts), files, b, "rev");
   } else r = await forChange(o, modelOpts);
   if (o.json) return { output: JSON.stringify(r), exitCode: 0, result: r };
   const head: string[] = [];

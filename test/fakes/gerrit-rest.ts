@@ -132,7 +132,7 @@ export class FakeGerritRest {
     return revs.find(([sha, r]) => sha === rev || String(r._number) === rev);
   }
 
-  /** Supports `after:`/`since:`, `project:`, `status:`, `change:`; anything else is a 400 like Gerrit's. */
+  /** Supports `after:`/`since:`, `project:`, `branch:`, `status:`, `change:`; anything else is a 400 like Gerrit's. */
   private query(res: ServerResponse, params: URLSearchParams): void {
     const q = params.get("q") ?? "";
     let list = [...this.changes];
@@ -154,6 +154,7 @@ export class FakeGerritRest {
         if (Number.isNaN(t)) return text(res, 400, `Bad time: ${v}`);
         list = list.filter((c) => gerritTimeMs(c.updated ?? "") >= t);
       } else if (op === "project") list = list.filter((c) => c.project === v);
+      else if (op === "branch") list = list.filter((c) => c.branch === v);
       else if (op === "status")
         list = list.filter((c) => c.status.toLowerCase() === (v === "open" ? "new" : v));
       else if (op === "change") list = list.filter((c) => String(c._number) === v || c.change_id === v);
@@ -176,6 +177,7 @@ export class FakeGerritRest {
     const out = structuredClone(c);
     delete out._more_changes;
     if (!o.has("MESSAGES")) delete out.messages;
+    shapeLabels(out, o);
     if (o.has("ALL_REVISIONS")) {
       // keep every revision
     } else if (o.has("CURRENT_REVISION") && c.current_revision) {
@@ -226,6 +228,60 @@ export class FakeGerritRest {
   }
 }
 
+/** One label as DETAILED_LABELS returns it: `all` holds one entry per voter (value 0 or absent: no vote). */
+export interface FakeLabel {
+  all?: { _account_id: number; value?: number; username?: string; name?: string; email?: string }[];
+  [k: string]: unknown;
+}
+
+/**
+ * `labels` only with LABELS or DETAILED_LABELS; LABELS gives Gerrit's summary (`approved`/`rejected`…
+ * and the single `value`) without the per-voter `all`. Seeded labels are those of the current patch set.
+ */
+function shapeLabels(c: ChangeInfo, o: Set<string>): void {
+  const labels = (c as { labels?: Record<string, FakeLabel> }).labels;
+  if (!labels) return;
+  if (!o.has("LABELS") && !o.has("DETAILED_LABELS")) {
+    delete (c as { labels?: unknown }).labels;
+    return;
+  }
+  for (const [name, label] of Object.entries(labels)) {
+    if (o.has("DETAILED_LABELS")) continue;
+    const votes = (label.all ?? []).filter((a) => a.value);
+    const min = votes.reduce((m, a) => Math.min(m, a.value ?? 0), 0);
+    const max = votes.reduce((m, a) => Math.max(m, a.value ?? 0), 0);
+    const summary: FakeLabel = {};
+    const by = (v: number) => {
+      const a = votes.find((x) => x.value === v);
+      return a ? { _account_id: a._account_id } : undefined;
+    };
+    if (min <= -2) summary.rejected = by(min);
+    else if (min < 0) summary.disliked = by(min);
+    if (max >= 2) summary.approved = by(max);
+    else if (max > 0) summary.recommended = by(max);
+    if (min < 0 || max > 0) summary.value = min < 0 ? min : max;
+    labels[name] = summary;
+  }
+}
+
+/** `labels` for seeding a change: the Verified votes on its current patch set, as DETAILED_LABELS shows them. */
+export function verifiedLabels(votes: { username: string; value: number; id?: number }[]): {
+  labels: Record<string, FakeLabel>;
+} {
+  return {
+    labels: {
+      Verified: {
+        all: votes.map((v, i) => ({
+          _account_id: v.id ?? 2000 + i,
+          username: v.username,
+          name: v.username,
+          value: v.value,
+        })),
+      },
+    },
+  };
+}
+
 function stripAccounts(c: ChangeInfo): void {
   const only = (a: { _account_id?: number } | undefined) =>
     a ? { _account_id: a._account_id ?? 0 } : undefined;
@@ -235,6 +291,13 @@ function stripAccounts(c: ChangeInfo): void {
     if (m.author) m.author = only(m.author);
   }
   for (const r of Object.values(c.revisions ?? {})) if (r.uploader) r.uploader = only(r.uploader);
+  for (const label of Object.values((c as { labels?: Record<string, FakeLabel> }).labels ?? {})) {
+    if (label.all)
+      label.all = label.all.map((a) => ({
+        _account_id: a._account_id,
+        ...(a.value !== undefined ? { value: a.value } : {}),
+      }));
+  }
 }
 
 function json(res: ServerResponse, data: unknown): void {

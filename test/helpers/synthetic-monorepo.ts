@@ -23,6 +23,25 @@ function git(cwd: string, args: string[]): Promise<string> {
   });
 }
 
+/** Every charm of the synthetic monorepo, sorted. */
+export const SYNTHETIC_CHARMS = [
+  "cinder-volume",
+  "cinder-volume-ceph",
+  "glance-k8s",
+  "keystone-k8s",
+  "nova-k8s",
+  "placement-k8s",
+  "sunbeam-libs",
+  "widget-k8s",
+];
+/** Its Zuul jobs that build charms. */
+export const SYNTHETIC_BUILD_JOBS = [
+  "charm-build-bin-compute",
+  "charm-build-bin-storage",
+  "charm-build-glance-k8s",
+  "charm-build-keystone-k8s",
+];
+
 export interface SyntheticRepo {
   /** Working tree. */
   dir: string;

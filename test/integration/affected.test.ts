@@ -15,24 +15,12 @@ import {
   createSyntheticMonorepo,
   generateMonorepo,
   type SyntheticRepo,
+  SYNTHETIC_BUILD_JOBS,
+  SYNTHETIC_CHARMS,
 } from "../helpers/synthetic-monorepo.js";
 
-const ALL = [
-  "cinder-volume",
-  "cinder-volume-ceph",
-  "glance-k8s",
-  "keystone-k8s",
-  "nova-k8s",
-  "placement-k8s",
-  "sunbeam-libs",
-  "widget-k8s",
-];
-const BUILD_JOBS = [
-  "charm-build-bin-compute",
-  "charm-build-bin-storage",
-  "charm-build-glance-k8s",
-  "charm-build-keystone-k8s",
-];
+const ALL = SYNTHETIC_CHARMS;
+const BUILD_JOBS = SYNTHETIC_BUILD_JOBS;
 const BUILT = ALL.filter((c) => c !== "sunbeam-libs" && c !== "widget-k8s");
 
 let repo: SyntheticRepo;
