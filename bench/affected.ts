@@ -1,4 +1,5 @@
 // Bench: monorepo model build and per-change affected queries on a generated monorepo, against the naive baseline.
+import { rng } from "./rng.js";
 import { isDeepStrictEqual } from "node:util";
 import { affected, naiveAffected, prepare, type AffectedResult } from "../src/charms/affected.js";
 import { buildModel, clearModelCache, type MonorepoModel } from "../src/charms/monorepo.js";
@@ -39,18 +40,6 @@ const MIX: [ChangeKind, number][] = [
   ["charm-rebuild", 5],
   ["unrelated", 12],
 ];
-
-/** A small deterministic PRNG (mulberry32): the mix must be the same in every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Changed-file lists shaped like `generateMonorepo`'s tree; Gerrit's /COMMIT_MSG rides along in half. */
 export function changeMix(n: number, charms: number, seed = 1): { kind: ChangeKind; files: string[] }[] {

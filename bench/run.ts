@@ -4,6 +4,7 @@ import { bareBullmq, botPipeline } from "./pipeline.js";
 import { gerritSshPipeline } from "./gerrit-ssh.js";
 import { burstToSlack } from "./burst.js";
 import { benchAffected } from "./affected.js";
+import { triageEvaluatorBench } from "./triage.js";
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -45,6 +46,10 @@ async function main(): Promise<void> {
       ...burst,
       seconds: round(burst.seconds),
       note: "100 events to one Slack channel; the fake answers 429 to posts closer than 1 s",
+    };
+    report.triage = {
+      ...triageEvaluatorBench(),
+      note: "pure checklist evaluator over a seeded mix of 2000 generated bugs (60% prose, 25% pasted tables, 12% pasted logs, 3% huge pastes); baseline: one regex scan of the same texts",
     };
     // Pure computation, no Redis: the affected-charm model and queries against the naive baseline.
     report.affected = await benchAffected({ charms: Number(process.env.BENCH_CHARMS ?? 1000) });

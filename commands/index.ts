@@ -4,6 +4,7 @@ import help from "./help.js";
 import status from "./status.js";
 import { subscribe, unsubscribe } from "./subscribe.js";
 import images from "./images.js";
+import triage from "./triage.js";
 import affected from "./affected.js";
 import recheckAffected from "./recheck-affected.js";
 
@@ -15,4 +16,5 @@ export const COMMANDS: AnyCommand[] = [
   subscribe,
   unsubscribe,
   images,
+  triage,
 ];

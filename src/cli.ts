@@ -15,6 +15,8 @@ import { parseRoles, runBot } from "./run.js";
 import { ROLES } from "./main.js";
 import { ociBump, ociCheck } from "./oci/cli.js";
 import { affectedCli } from "./charms/affected-cli.js";
+import { triageCli } from "./triage/cli.js";
+import { launchpadLogin } from "./triage/login.js";
 import { GerritClient } from "./clients/gerrit.js";
 import { ociSettings } from "./oci/config.js";
 import { passwordLogin } from "./chat/matrix.js";
@@ -147,6 +149,55 @@ export function buildProgram(): Command {
         process.exitCode = r.exitCode;
       },
     );
+
+  program
+    .command("triage")
+    .description("debug-info checklist verdict for one Launchpad bug (never writes to Launchpad)")
+    .option("--file <bug.json>", "a bug as JSON: {title, description, tags, attachments, comments?}")
+    .option("--bug <n>", "a Launchpad bug number or link (read anonymously)")
+    .option("--checklist <file>", "a checklist of one's own instead of the bundled one")
+    .option("-c, --config <file>", "use this config's launchpad section")
+    .option("--json", "print one JSON document")
+    .action(
+      async (o: { file?: string; bug?: string; checklist?: string; config?: string; json?: boolean }) => {
+        const lp = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config.launchpad : undefined;
+        const checklist = o.checklist ?? lp?.checklistFile;
+        const r = await triageCli({
+          json: Boolean(o.json),
+          ...(o.file !== undefined ? { file: o.file } : {}),
+          ...(o.bug !== undefined ? { bug: o.bug } : {}),
+          ...(checklist ? { checklist } : {}),
+          ...(lp?.apiRoot ? { apiRoot: lp.apiRoot } : {}),
+          ...(lp ? { reporterAllowList: lp.reporterAllowList, skipTags: [lp.skipTag] } : {}),
+        });
+        console.log(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
+  program
+    .command("launchpad")
+    .description("Launchpad tools")
+    .command("login")
+    .description("the OAuth token dance: prints LAUNCHPAD_OAUTH_TOKEN and LAUNCHPAD_OAUTH_TOKEN_SECRET")
+    .option(
+      "--web-root <url>",
+      "https://launchpad.net or https://staging.launchpad.net",
+      "https://launchpad.net",
+    )
+    .option("--consumer-key <name>", "must equal launchpad.consumerKey", "sunbeam-bot")
+    .action(async (o: { webRoot: string; consumerKey: string }) => {
+      const r = await launchpadLogin({
+        webRoot: o.webRoot,
+        consumerKey: o.consumerKey,
+        authorize: async (url) => {
+          console.error(
+            `Logged in as the bot's account, open:\n  ${url}\ngrant "Change Non-Private Data" (WRITE_PUBLIC), then press Enter.`,
+          );
+          await firstLine(process.stdin);
+        },
+      });
+      console.log(r.env);
+    });
 
   const oci = program.command("oci").description("OCI image watching");
   oci

@@ -120,6 +120,15 @@ function requiredSecrets(cfg: Config, secrets: Secrets): ConfigProblem[] {
         "needs MATRIX_ACCESS_TOKEN or MATRIX_ACCESS_TOKEN_FILE in the environment (sunbeam-bot matrix login prints one)",
     });
   }
+  const lp = cfg.launchpad;
+  if (lp?.enabled && lp.writes && !(secrets.launchpadToken && secrets.launchpadTokenSecret)) {
+    out.push({
+      path: "launchpad.writes",
+      value: true,
+      message:
+        "writes need LAUNCHPAD_OAUTH_TOKEN and LAUNCHPAD_OAUTH_TOKEN_SECRET (or their _FILE) in the environment (sunbeam-bot launchpad login prints them)",
+    });
+  }
   const slack = cfg.chat.slack;
   if (slack?.enabled) {
     if (!secrets.slackBotToken)

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DEFAULT_RELAY_KINDS, RELAY_KINDS } from "./relay/kinds.js";
 import { OciConfigSchema } from "./oci/config.js";
 import { MonorepoConfigSchema, RecheckConfigSchema } from "./charms/config.js";
+import { LaunchpadConfigSchema, launchpadProblems } from "./triage/config.js";
 
 export { DEFAULT_RELAY_KINDS, RELAY_KINDS };
 
@@ -165,6 +166,8 @@ export const ConfigSchema = z.strictObject({
   /** The bot's clone of the charms monorepo: !affected, !recheck-affected, suggestions on merge. */
   monorepo: MonorepoConfigSchema.optional(),
   recheck: RecheckConfigSchema.prefault({}),
+  /** Launchpad bug triage: projects polled, the checklist, the triage room; dry-run until writes: true. */
+  launchpad: LaunchpadConfigSchema.optional(),
   http: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -222,6 +225,7 @@ export function crossCheck(cfg: Config): { path: string; message: string; value:
       });
     }
   });
+  if (cfg.launchpad?.enabled) problems.push(...launchpadProblems(cfg.launchpad, rooms));
   const sr = cfg.recheck.suggestOnMerge;
   if (sr.enabled && sr.room && !cfg.rooms[sr.room]) {
     problems.push({

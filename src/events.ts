@@ -1,4 +1,7 @@
 // The BotEvent union: the only shape that leaves a source and enters a queue.
+import type { LaunchpadEvent } from "./triage/events.js";
+
+export type { LaunchpadEvent };
 
 /** Every Gerrit stream-events type we understand (gerrit-zuul.md §1). Anything else becomes `unknown`. */
 export const GERRIT_TYPES = [
@@ -96,5 +99,5 @@ export interface ChatCommandEvent {
   createdOn: number;
 }
 
-export type BotEvent = GerritEvent | ChatCommandEvent;
+export type BotEvent = GerritEvent | ChatCommandEvent | LaunchpadEvent;
 export type EventKind = BotEvent["kind"];

@@ -17,6 +17,7 @@ import { startHttp, type HttpServer } from "./http.js";
 import { botRoutes } from "./bot-routes.js";
 import { wireRelay, type RelayWiring } from "./bot-relay.js";
 import { wireOci, type OciWiring } from "./bot-oci.js";
+import { wireTriage, type TriageWiring } from "./bot-triage.js";
 import { Metrics } from "./metrics.js";
 import { GerritClient } from "./clients/gerrit.js";
 import { gerritSourceFromConfig } from "./sources/gerrit-source.js";
@@ -64,6 +65,7 @@ export class Bot {
   readonly sources: Source[] = [];
   private readonly relay: RelayWiring;
   private readonly oci: OciWiring;
+  private readonly triage: TriageWiring;
   private readonly workers: Workers;
   /** chat-out runs only where the chat connections are: on the holder of the chat lease. */
   private readonly chatWorkers: Workers;
@@ -157,6 +159,13 @@ export class Bot {
       stats: this.stats,
       log: opts.log,
     });
+    this.triage = wireTriage(config, opts.loaded.secrets, {
+      redis: this.redis,
+      queues: this.queues,
+      outbox: this.outbox,
+      log: opts.log,
+      ingest: (e) => this.ingest(e),
+    });
     const sender = new Sender(this.adapters, this.redis, config.redis.prefix, this.metrics, {
       console: config.chat.console.minIntervalMs,
       matrix: config.chat.matrix?.minIntervalMs ?? 0,
@@ -168,7 +177,7 @@ export class Bot {
       concurrency: config.jobs.concurrency,
       log: opts.log,
       // One sender keeps each room's messages in the order they were queued.
-      concurrencyFor: { "chat-out": 1, "oci-poll": 1 },
+      concurrencyFor: { "chat-out": 1, "oci-poll": 1, "launchpad-poll": 1 },
       metrics: this.metrics,
       lockMs: config.jobs.lockSeconds * 1000,
     } as const;
@@ -177,6 +186,7 @@ export class Bot {
         ...this.relay.handlers,
         commands: runCommand(this.router, this.services(), this.outbox, this.metrics),
         ...this.oci.handlers,
+        ...this.triage.handlers,
         merges: this.mergeHandler(),
       },
       workerOpts,
@@ -217,6 +227,7 @@ export class Bot {
       subscriptions: this.relay.subscriptions,
       ...(this.affected ? { affected: this.affected } : {}),
       ...this.oci.services,
+      ...this.triage.services,
     };
   }
 
@@ -253,13 +264,14 @@ export class Bot {
   /** Job schedulers: BullMQ runs each tick once however many replicas upsert the same scheduler. */
   private async startSchedulers(): Promise<void> {
     await this.oci.schedule();
+    await this.triage.schedule();
   }
 
   async status(): Promise<StatusReport> {
     return {
       uptimeSeconds: (Date.now() - this.startedAt) / 1000,
       queues: await this.queues.counts(),
-      lastEvents: await this.stats.lastEvents(["gerrit", "chat"]),
+      lastEvents: await this.stats.lastEvents(["gerrit", "chat", "launchpad"]),
       networks: Object.fromEntries([...this.adapters.values()].map((a) => [a.network, a.isConnected()])),
       sections: await Promise.all(this.sources.map((src) => src.status())),
     };

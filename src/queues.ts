@@ -1,11 +1,20 @@
 // Queue names, typed payloads and enqueueing with deterministic job ids (duplicates collapse).
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import type { BotEvent } from "./events.js";
+import type { BotEvent, LaunchpadEvent } from "./events.js";
 import { routesFor, type Route } from "./routes.js";
 import type { ChatTarget, OutboundJob } from "./chat/outbox.js";
 
-export const QUEUE_NAMES = ["relay", "relay-flush", "commands", "chat-out", "oci-poll", "merges"] as const;
+export const QUEUE_NAMES = [
+  "relay",
+  "relay-flush",
+  "commands",
+  "chat-out",
+  "oci-poll",
+  "merges",
+  "triage",
+  "launchpad-poll",
+] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** One room's relay window to flush: `key` names the room, `bucket` the window (time / window length). */
@@ -23,6 +32,10 @@ export interface QueuePayloads {
   "oci-poll": Record<string, never>;
   /** change-merged events: keep the monorepo clone current, suggest rechecks. */
   merges: BotEvent;
+  /** New bugs and reporters' replies, checked against the debug-info checklist. */
+  triage: LaunchpadEvent;
+  /** One job scheduler per Launchpad project. */
+  "launchpad-poll": { project: string };
 }
 
 export interface JobDefaults {

@@ -18,6 +18,8 @@ export const ROUTES: Route[] = [
   { kinds: ["chat.command"], queue: "commands" },
   // A merge can make open changes worth rechecking (a gate fix): their own queue, apart from the relay.
   { kinds: ["gerrit.change-merged"], queue: "merges", settle: true },
+  // The triage handler waits out its own grace period (RetryLaterError): no settle delay.
+  { kinds: ["launchpad.*"], queue: "triage" },
 ];
 
 export function routesFor(event: BotEvent, routes: Route[] = ROUTES): Route[] {

@@ -202,3 +202,32 @@ export async function pollLaunchpad(o: PollLaunchpadOptions): Promise<PollLaunch
   );
   return { events, cursor: next, cut };
 }
+
+export interface LaunchpadPollJobDeps {
+  client: LaunchpadReader;
+  store: TriageStore;
+  /** The bot's tag (config `launchpad.tag`). */
+  tag: string;
+  /** Puts the events on the triage queue (the bot's ingest); deterministic ids make repeats harmless. */
+  emit: (events: LaunchpadEvent[]) => Promise<void>;
+  pageSize?: number;
+  maxPages?: number;
+  now?: () => number;
+}
+
+/** The `launchpad-poll` job (`Handler<"launchpad-poll">`): one poll of the project its job scheduler names. */
+export function launchpadPollJob(deps: LaunchpadPollJobDeps) {
+  return async (data: { project: string }, ctx: { log: Logger }): Promise<void> => {
+    await pollLaunchpad({
+      client: deps.client,
+      project: data.project,
+      cursorStore: deps.store,
+      tag: deps.tag,
+      log: ctx.log,
+      emit: deps.emit,
+      ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
+      ...(deps.maxPages !== undefined ? { maxPages: deps.maxPages } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+  };
+}

@@ -169,6 +169,8 @@ export interface Verdict {
 export interface EvaluateOptions {
   /** Launchpad names never prompted, added to the checklist's own skip.reporters (e.g. from config). */
   reporterAllowList?: readonly string[];
+  /** Opt-out tags added to the checklist's own skip.tags (e.g. config `launchpad.skipTag`). */
+  skipTags?: readonly string[];
   /** Evaluate even a bug the skip rules exclude (e.g. `!triage` asked by a human). */
   ignoreSkip?: boolean;
 }
@@ -288,7 +290,7 @@ export function bugText(bug: BugForTriage): string {
 
 export function skipReason(cl: Checklist, bug: BugForTriage, opts: EvaluateOptions = {}): string | undefined {
   const tags = new Set(bug.tags.map((t) => t.toLowerCase()));
-  const tag = cl.data.skip.tags.find((t) => tags.has(t.toLowerCase()));
+  const tag = [...cl.data.skip.tags, ...(opts.skipTags ?? [])].find((t) => tags.has(t.toLowerCase()));
   if (tag) return `tagged ${tag}`;
   const title = bug.title.trimStart().toLowerCase();
   const prefix = cl.data.skip.titlePrefixes.find((p) => title.startsWith(p.toLowerCase()));

@@ -10,6 +10,8 @@ const lpName = z
   .regex(/^[a-z0-9][a-z0-9+.-]*$/, "must be a Launchpad user name (lower-case, e.g. sunbeam-bot)");
 
 export const LaunchpadConfigSchema = z.strictObject({
+  /** Switches the poller and the triage handler off without deleting the section. */
+  enabled: z.boolean().default(true),
   /** Launchpad projects whose new bugs are checked. */
   projects: z.array(lpName).min(1).default(["snap-openstack"]),
   /** How often each project is polled (Launchpad has no push; ≥5 minutes is polite). */
@@ -47,6 +49,32 @@ export const LaunchpadConfigSchema = z.strictObject({
 });
 
 export type LaunchpadConfig = z.infer<typeof LaunchpadConfigSchema>;
+
+/**
+ * Checks that need the rest of the config (for the config's crossCheck): the triage room is a known room.
+ * The checklist file is checked where it is loaded (loadChecklist throws a ConfigError listing its problems).
+ */
+export function launchpadProblems(
+  lp: LaunchpadConfig,
+  rooms: readonly string[],
+): { path: string; message: string; value: unknown }[] {
+  const out: { path: string; message: string; value: unknown }[] = [];
+  if (lp.triageRoom !== undefined && !rooms.includes(lp.triageRoom)) {
+    out.push({
+      path: "launchpad.triageRoom",
+      message: `unknown room (rooms: ${rooms.join(", ") || "none"})`,
+      value: lp.triageRoom,
+    });
+  }
+  if (lp.writes && lp.triageRoom === undefined) {
+    out.push({
+      path: "launchpad.triageRoom",
+      message: "writes are enabled but no triage room is set: triagers would never hear of the prompts",
+      value: undefined,
+    });
+  }
+  return out;
+}
 
 /** The defaults, as a handler or test gets them without a config file. */
 export function launchpadConfig(input: unknown = {}): LaunchpadConfig {

@@ -101,3 +101,47 @@ export function describeWrite(w: PlannedWrite): string {
 export function dryRunLine(writes: readonly PlannedWrite[]): string {
   return writes.length ? `Would write to Launchpad: ${writes.map(describeWrite).join("; ")}.` : "";
 }
+
+/** The prompt steps recorded so far (TriageStore fields): "Incomplete" / the tag when we set them. */
+export interface PromptSteps {
+  status?: string | undefined;
+  tag?: string | undefined;
+}
+
+/** Recorded instead of "Incomplete" when the reporter answered before we got to set it. */
+export const NOT_SET_REPLIED = "not set: the reporter replied first";
+
+function humanField(task: TaskLike): string | undefined {
+  if (task.importance && task.importance !== "Undecided") return `importance is ${task.importance}`;
+  if (task.assignee_link) return `assigned to ${personName(task.assignee_link) ?? "someone"}`;
+  if (task.milestone_link) return "targeted to a milestone";
+  return undefined;
+}
+
+/**
+ * Between our comment and our last prompt step (a crash, a retry), did a human move the bug on? A status
+ * other than New or the Incomplete we set, or (before our status) an importance, assignee or milestone.
+ */
+export function takeoverDuringPrompt(task: TaskLike, steps: PromptSteps): string | undefined {
+  const expected = steps.status === undefined ? ["New", "Incomplete"] : ["Incomplete"];
+  if (steps.status === NOT_SET_REPLIED) expected.push("New");
+  if (!expected.includes(task.status)) return `status is ${task.status}`;
+  return steps.status === undefined ? humanField(task) : undefined;
+}
+
+/**
+ * On a reply: did a human take over since our prompt? The status is no longer what we left (Incomplete,
+ * or New when the reporter answered before we set it), or our tag was taken off.
+ */
+export function takeoverOnReply(
+  task: TaskLike,
+  tags: readonly string[],
+  steps: PromptSteps,
+  ourTag: string,
+): string | undefined {
+  const expected = steps.status === NOT_SET_REPLIED ? ["Incomplete", "New"] : ["Incomplete"];
+  if (!expected.includes(task.status)) return `status is ${task.status}`;
+  const tagged = steps.tag === undefined || steps.tag === ourTag;
+  if (tagged && !tags.includes(ourTag)) return `tag ${ourTag} was removed`;
+  return undefined;
+}

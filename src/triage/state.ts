@@ -1,4 +1,5 @@
 // Triage state in Redis: poll cursors, the bugs the bot prompted, each bug's step record, the write budget.
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { keyFor } from "../redis.js";
 
@@ -71,6 +72,28 @@ export class TriageStore {
   async setSteps(bug: number, fields: StepRecord): Promise<void> {
     const key = this.key("bug", bug);
     await this.redis.multi().hset(key, fields).expire(key, STEP_TTL_SECONDS).exec();
+  }
+
+  // ---- one flow per bug at a time ----
+
+  /**
+   * Takes the bug's lock for `ttlMs` (a crashed holder's lock expires). Returns a token for unlock, or null
+   * when another job holds it: a new-bug flow and a reply flow must never interleave their writes.
+   */
+  async lock(bug: number, ttlMs: number): Promise<string | null> {
+    const token = randomBytes(8).toString("hex");
+    const ok = await this.redis.set(this.key("lock", bug), token, "PX", ttlMs, "NX");
+    return ok === "OK" ? token : null;
+  }
+
+  /** Releases the lock only if it is still ours (it may have expired and been taken by another job). */
+  async unlock(bug: number, token: string): Promise<void> {
+    await this.redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+      1,
+      this.key("lock", bug),
+      token,
+    );
   }
 
   // ---- write budget ----

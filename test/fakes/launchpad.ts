@@ -81,6 +81,7 @@ export class FakeLaunchpad {
   /** Bytes served from the Librarian: tests assert it stays 0. */
   librarianDownloads = 0;
   private readonly failures: Array<{ status: number; body: string }> = [];
+  private readonly writeFailures: Array<{ kind: Write["kind"]; status: number; body: string }> = [];
   private stalls = 0;
   private readonly races = new Map<number, (bug: FakeBug) => void>();
   private readonly server: Server;
@@ -141,6 +142,18 @@ export class FakeLaunchpad {
     for (let i = 0; i < n; i++) this.failures.push({ status, body });
   }
 
+  /**
+   * The next write of this kind (comment: POST newMessage; status: PATCH of a task; tags: PATCH of a bug)
+   * fails with this status, whatever comes before it: a crash between two of the bot's steps.
+   */
+  failNextWrite(
+    kind: Write["kind"],
+    status = 500,
+    body = `${status} Internal Server Error (OOPS-fake)`,
+  ): void {
+    this.writeFailures.push({ kind, status, body });
+  }
+
   /** The next `n` requests get no answer at all (client timeouts). */
   stallNext(n: number): void {
     this.stalls += n;
@@ -191,6 +204,12 @@ export class FakeLaunchpad {
     const fail = this.failures.shift();
     if (fail) return r.text(fail.status, fail.body);
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const writeKind = this.writeKindOf(method, parts);
+    const wf = writeKind ? this.writeFailures.findIndex((f) => f.kind === writeKind) : -1;
+    if (wf >= 0) {
+      const [f] = this.writeFailures.splice(wf, 1);
+      if (f) return r.text(f.status, f.body);
+    }
     if (parts[0] === "librarian") {
       const data = "x".repeat(1024);
       this.librarianDownloads += data.length;
@@ -211,6 +230,14 @@ export class FakeLaunchpad {
     } catch (err) {
       r.text(404, err instanceof Error ? err.message : String(err));
     }
+  }
+
+  private writeKindOf(method: string, parts: string[]): Write["kind"] | undefined {
+    if (parts[0] !== "devel") return undefined;
+    if (parts[1] === "bugs" && parts.length === 3) {
+      return method === "POST" ? "comment" : method === "PATCH" ? "tags" : undefined;
+    }
+    return method === "PATCH" && parts[2] === "+bug" && parts.length === 4 ? "status" : undefined;
   }
 
   private route(q: Req, r: Reply): void {

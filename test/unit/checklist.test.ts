@@ -469,3 +469,59 @@ describe("fixtures (the CLI's --file form)", () => {
     expect(v.advisory).toEqual(["k8s_inspect"]);
   });
 });
+
+describe("every checklist id has a positive and a negative example", () => {
+  interface Example {
+    text?: string;
+    files?: string[];
+  }
+  const EXAMPLES: Record<string, { yes: Example; no: Example }> = {
+    snap_version: { yes: { text: SNAP_LIST }, no: { text: "openstack from 2024.1/stable" } },
+    os_release: { yes: { text: "Ubuntu 22.04.4 LTS" }, no: { text: "latest Ubuntu" } },
+    deployment: { yes: { text: "a 3-node MAAS cloud" }, no: { text: "my lab server" } },
+    steps: { yes: { text: "1. install\n2. bootstrap" }, no: { text: "I installed it and it broke" } },
+    error_output: { yes: { text: "ERROR hook failed" }, no: { text: "there is an error" } },
+    juju_status: {
+      yes: { text: JUJU_STATUS },
+      no: { text: "juju status shows errors", files: ["status.png"] },
+    },
+    sunbeam_logs: { yes: { files: ["sunbeam-20250101-101010.123456.log"] }, no: { files: ["syslog"] } },
+    diag_bundle: { yes: { files: ["sosreport-n1-abc.tar.xz"] }, no: { files: ["logs.tar.xz"] } },
+    manifest: { yes: { text: "--manifest m.yaml", files: ["m.yaml"] }, no: { text: "--manifest m.yaml" } },
+    k8s_inspect: {
+      yes: { files: ["inspection-report-20250101_101010.tar.gz"] },
+      no: { files: ["sunbeam-inspection-report-20250101_101010.tar.gz"] },
+    },
+  };
+
+  it("covers every id of the bundled checklist", () => {
+    expect(Object.keys(EXAMPLES).sort()).toEqual(cl.items.map((i) => i.id).sort());
+  });
+
+  it.each(Object.entries(EXAMPLES))("%s", (id, { yes, no }) => {
+    expect(check(yes.text ?? "", yes.files).present).toContain(id);
+    expect(check(no.text ?? "", no.files).present).not.toContain(id);
+  });
+});
+
+describe("implications and skip rules from config", () => {
+  it("a bundle satisfies juju_status and sunbeam_logs only through the implication", () => {
+    const v = check("", ["sosreport-n1-abc.tar.xz"]);
+    expect(v.present).toEqual(["juju_status", "sunbeam_logs", "diag_bundle"]);
+    const doc = parseYamlText(readFileSync(defaultChecklistPath(), "utf8")) as {
+      items: Record<string, { implies?: string[] }>;
+    };
+    doc.items.diag_bundle!.implies = [];
+    const noImplies = parseChecklist(doc, "t");
+    expect(evaluate(noImplies, bug({ attachments: ["sosreport-n1-abc.tar.xz"] })).present).toEqual([
+      "diag_bundle",
+    ]);
+  });
+
+  it("config's extra skip tag joins the checklist's own", () => {
+    expect(evaluate(cl, bug({ tags: ["bot-hands-off"] }), { skipTags: ["bot-hands-off"] }).skipped).toBe(
+      "tagged bot-hands-off",
+    );
+    expect(evaluate(cl, bug({ tags: ["bot-hands-off"] })).skipped).toBeUndefined();
+  });
+});

@@ -1,0 +1,95 @@
+// Wires Launchpad triage: the per-project poll schedulers (a source), the triage handler and the !triage service.
+import type { ChatTarget, Outbox } from "./chat/outbox.js";
+import { LaunchpadClient } from "./clients/launchpad.js";
+import type { Config } from "./config.js";
+import type { Secrets } from "./secrets.js";
+import type { BotEvent } from "./events.js";
+import { triageBug } from "./handlers/triage-bug.js";
+import type { Logger } from "./log.js";
+import type { Queues } from "./queues.js";
+import type { Redis } from "./redis.js";
+import { launchpadPollJob } from "./sources/launchpad-poller.js";
+import { loadChecklist } from "./triage/checklist.js";
+import { triageService } from "./triage/cli.js";
+import { TriageStore } from "./triage/state.js";
+import type { HandlerTable } from "./worker.js";
+
+export interface TriageWiring {
+  handlers: Pick<HandlerTable, "triage" | "launchpad-poll">;
+  services: Record<string, unknown>;
+  schedule(): Promise<void>;
+}
+
+export function wireTriage(
+  config: Config,
+  secrets: Secrets,
+  deps: {
+    redis: Redis;
+    queues: Queues;
+    outbox: Outbox;
+    log: Logger;
+    ingest: (e: BotEvent) => Promise<unknown>;
+  },
+): TriageWiring {
+  const lp = config.launchpad;
+  if (!lp?.enabled) return { handlers: {}, services: {}, schedule: async () => undefined };
+  const log = deps.log.child({ feature: "triage" });
+  const checklist = loadChecklist(lp.checklistFile); // a broken file stops the start with its problems listed
+  const common = {
+    consumerKey: lp.consumerKey,
+    log,
+    ...(lp.apiRoot ? { apiRoot: lp.apiRoot } : {}),
+  };
+  const reader = new LaunchpadClient(common); // anonymous: polls and !triage never need the token
+  const token =
+    lp.writes && secrets.launchpadToken && secrets.launchpadTokenSecret
+      ? {
+          token: secrets.launchpadToken,
+          tokenSecret: secrets.launchpadTokenSecret,
+        }
+      : {};
+  const writer = new LaunchpadClient({ ...common, ...token });
+  const store = new TriageStore(deps.redis, config.redis.prefix);
+  const room = lp.triageRoom ? config.rooms[lp.triageRoom] : undefined;
+  const target: ChatTarget | undefined = room ? { network: room.network, room: room.id } : undefined;
+  return {
+    handlers: {
+      triage: triageBug({
+        client: writer,
+        store,
+        outbox: deps.outbox,
+        room: target,
+        config: lp,
+        checklist,
+        log,
+      }),
+      "launchpad-poll": launchpadPollJob({
+        client: reader,
+        store,
+        tag: lp.tag,
+        emit: async (events) => {
+          for (const e of events) await deps.ingest(e);
+        },
+      }),
+    },
+    services: {
+      triage: triageService({
+        client: reader,
+        checklist,
+        reporterAllowList: lp.reporterAllowList,
+        skipTags: [lp.skipTag],
+      }),
+    },
+    schedule: async () => {
+      for (const project of lp.projects) {
+        await deps.queues
+          .get("launchpad-poll")
+          .upsertJobScheduler(
+            `launchpad-poll:${project}`,
+            { every: lp.pollMinutes * 60_000 },
+            { name: "poll", data: { project } },
+          );
+      }
+    },
+  };
+}
