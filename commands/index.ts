@@ -5,6 +5,8 @@ import status from "./status.js";
 import { subscribe, unsubscribe } from "./subscribe.js";
 import images from "./images.js";
 import triage from "./triage.js";
+import actions from "./actions.js";
+import summary from "./summary.js";
 import affected from "./affected.js";
 import recheckAffected from "./recheck-affected.js";
 
@@ -17,4 +19,6 @@ export const COMMANDS: AnyCommand[] = [
   unsubscribe,
   images,
   triage,
+  actions,
+  summary,
 ];

@@ -17,6 +17,7 @@ import { ociBump, ociCheck } from "./oci/cli.js";
 import { affectedCli } from "./charms/affected-cli.js";
 import { triageCli } from "./triage/cli.js";
 import { launchpadLogin } from "./triage/login.js";
+import { summaryCli } from "./summary/cli.js";
 import { GerritClient } from "./clients/gerrit.js";
 import { ociSettings } from "./oci/config.js";
 import { passwordLogin } from "./chat/matrix.js";
@@ -198,6 +199,44 @@ export function buildProgram(): Command {
       });
       console.log(r.env);
     });
+
+  program
+    .command("summary")
+    .description("the weekly cycle-action summary, printed (nothing is sent or stored)")
+    .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
+    .option("--since <date>", "start of the period, YYYY-MM-DD or ISO (default: the last weekly summary)")
+    .option("--actions <file>", "the cycle-actions file (default: summary.actionsFile, else the shipped one)")
+    .option("--check", "only validate the actions file (every problem listed)")
+    .option("--json", "print one JSON document")
+    .action(
+      async (o: { config?: string; since?: string; actions?: string; check?: boolean; json?: boolean }) => {
+        const { config, secrets } = load(o.config);
+        const g = config.gerrit;
+        const r = await summaryCli({
+          summary: config.summary,
+          actionsFile: o.actions,
+          since: o.since,
+          json: o.json,
+          check: o.check,
+          redis: { url: config.redis.url, prefix: config.redis.prefix },
+          ...(g
+            ? {
+                gerrit: {
+                  url: g.url,
+                  projects: g.projects,
+                  ...(g.http && secrets.gerritHttpPassword
+                    ? { user: g.http.user, password: secrets.gerritHttpPassword }
+                    : {}),
+                },
+              }
+            : {}),
+          launchpad: { apiRoot: config.launchpad?.apiRoot, projects: config.launchpad?.projects },
+          log: createLogger({ level: process.env.LOG_LEVEL ?? "warn" }),
+        });
+        console.log(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
 
   const oci = program.command("oci").description("OCI image watching");
   oci

@@ -4,6 +4,7 @@ import { DEFAULT_RELAY_KINDS, RELAY_KINDS } from "./relay/kinds.js";
 import { OciConfigSchema } from "./oci/config.js";
 import { MonorepoConfigSchema, RecheckConfigSchema } from "./charms/config.js";
 import { LaunchpadConfigSchema, launchpadProblems } from "./triage/config.js";
+import { SummaryConfigSchema, summaryCrossCheck } from "./summary/config.js";
 
 export { DEFAULT_RELAY_KINDS, RELAY_KINDS };
 
@@ -168,6 +169,8 @@ export const ConfigSchema = z.strictObject({
   recheck: RecheckConfigSchema.prefault({}),
   /** Launchpad bug triage: projects polled, the checklist, the triage room; dry-run until writes: true. */
   launchpad: LaunchpadConfigSchema.optional(),
+  /** The weekly cycle-action summary (docs/summary.md); absent: no weekly message. */
+  summary: SummaryConfigSchema.optional(),
   http: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -226,6 +229,16 @@ export function crossCheck(cfg: Config): { path: string; message: string; value:
     }
   });
   if (cfg.launchpad?.enabled) problems.push(...launchpadProblems(cfg.launchpad, rooms));
+  if (cfg.summary) {
+    const enabledNetworks = NETWORKS.filter((n) =>
+      n === "console"
+        ? cfg.chat.console.enabled
+        : n === "matrix"
+          ? cfg.chat.matrix?.enabled
+          : cfg.chat.slack?.enabled,
+    );
+    problems.push(...summaryCrossCheck(cfg.summary, cfg.rooms, enabledNetworks));
+  }
   const sr = cfg.recheck.suggestOnMerge;
   if (sr.enabled && sr.room && !cfg.rooms[sr.room]) {
     problems.push({

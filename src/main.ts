@@ -18,6 +18,11 @@ import { botRoutes } from "./bot-routes.js";
 import { wireRelay, type RelayWiring } from "./bot-relay.js";
 import { wireOci, type OciWiring } from "./bot-oci.js";
 import { wireTriage, type TriageWiring } from "./bot-triage.js";
+import { LaunchpadClient } from "./clients/launchpad.js";
+import { weeklySummary } from "./handlers/weekly-summary.js";
+import { evidenceProjects } from "./summary/config.js";
+import { scheduleWeeklySummary } from "./summary/schedule.js";
+import { SummaryService } from "./summary/service.js";
 import { Metrics } from "./metrics.js";
 import { GerritClient } from "./clients/gerrit.js";
 import { gerritSourceFromConfig } from "./sources/gerrit-source.js";
@@ -66,6 +71,7 @@ export class Bot {
   private readonly relay: RelayWiring;
   private readonly oci: OciWiring;
   private readonly triage: TriageWiring;
+  readonly summary: SummaryService | undefined;
   private readonly workers: Workers;
   /** chat-out runs only where the chat connections are: on the holder of the chat lease. */
   private readonly chatWorkers: Workers;
@@ -150,6 +156,26 @@ export class Bot {
         }),
       );
     }
+    if (config.summary) {
+      const projects = evidenceProjects(config.summary, g?.projects, config.launchpad?.projects);
+      const lpRoot = config.launchpad?.apiRoot;
+      this.summary = new SummaryService({
+        config: config.summary,
+        prefix: config.redis.prefix,
+        redis: this.redis,
+        rooms: config.rooms,
+        outbox: this.outbox,
+        counters: this.stats,
+        ...(this.gerrit && g
+          ? { gerrit: { client: this.gerrit, webUrl: g.url, projects: projects.gerrit } }
+          : {}),
+        launchpad: {
+          client: new LaunchpadClient({ ...(lpRoot ? { apiRoot: lpRoot } : {}), log: opts.log }),
+          projects: projects.launchpad,
+        },
+        log: opts.log.child({ feature: "summary" }),
+      });
+    }
     this.relay = wireRelay(config, this.redis, this.queues, this.outbox);
     this.oci = wireOci(config, {
       redis: this.redis,
@@ -188,6 +214,7 @@ export class Bot {
         ...this.oci.handlers,
         ...this.triage.handlers,
         merges: this.mergeHandler(),
+        ...(this.summary ? { summary: weeklySummary(this.summary) } : {}),
       },
       workerOpts,
     );
@@ -228,6 +255,7 @@ export class Bot {
       ...(this.affected ? { affected: this.affected } : {}),
       ...this.oci.services,
       ...this.triage.services,
+      ...(this.summary?.commandServices() ?? {}),
     };
   }
 
@@ -265,6 +293,7 @@ export class Bot {
   private async startSchedulers(): Promise<void> {
     await this.oci.schedule();
     await this.triage.schedule();
+    await scheduleWeeklySummary(this.queues.get("summary"), this.opts.loaded.config.summary);
   }
 
   async status(): Promise<StatusReport> {

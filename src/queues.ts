@@ -14,6 +14,7 @@ export const QUEUE_NAMES = [
   "merges",
   "triage",
   "launchpad-poll",
+  "summary",
 ] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
@@ -36,6 +37,8 @@ export interface QueuePayloads {
   triage: LaunchpadEvent;
   /** One job scheduler per Launchpad project. */
   "launchpad-poll": { project: string };
+  /** The weekly summary's scheduler tick: the week is the one the tick runs in. */
+  summary: Record<string, never>;
 }
 
 export interface JobDefaults {

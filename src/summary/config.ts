@@ -30,9 +30,12 @@ const timezone = z
   .refine(isTimeZone, { message: 'must be an IANA time zone, e.g. "Europe/London"' });
 
 export const SummaryConfigSchema = z.strictObject({
-  /** The cycle actions (format: docs/summary.md). */
+  /** false: no weekly job (`!summary`, `!actions` and the CLI still work). */
+  enabled: z.boolean().default(true),
+  /** The cycle actions (format: docs/summary.md); read again for every summary, so edits need no restart. */
   actionsFile: nonEmpty.default(DEFAULT_ACTIONS_FILE),
   cron: cron.default(DEFAULT_SUMMARY_CRON),
+  /** The cron pattern is read in this zone, and the week a summary belongs to is this zone's week. */
   timezone: timezone.default(DEFAULT_SUMMARY_TIMEZONE),
   /** The PTL's user id on each network that should get the summary as a direct message. */
   ptl: z
@@ -55,9 +58,14 @@ export const SummaryConfigSchema = z.strictObject({
     .optional(),
   /** How far back to look for an action's last activity (its "no activity for N weeks" flag). */
   lookbackWeeks: z.number().int().min(1).max(52).default(8),
-  /** Gerrit query terms that bound the summary's queries, e.g. "project:a OR project:b". */
-  gerritQueryScope: nonEmpty.optional(),
-  launchpadProjects: z.array(nonEmpty).default(["snap-openstack"]),
+  /** Evidence links shown per action (the rest are counted). */
+  maxEvidence: z.number().int().min(0).max(10).default(2),
+  /** Gerrit projects searched for evidence; empty: `gerrit.projects` (and if that is empty, all visible). */
+  gerritProjects: z.array(nonEmpty).default([]),
+  /** Launchpad projects searched for bugs; unset: `launchpad.projects`, else snap-openstack. */
+  launchpadProjects: z.array(nonEmpty).min(1).optional(),
+  /** Upper bound on the time one source (Gerrit, Launchpad) may take before it is reported unavailable. */
+  sourceTimeoutSeconds: z.number().int().min(5).max(1800).default(300),
 });
 
 export type SummaryConfig = z.infer<typeof SummaryConfigSchema>;
@@ -75,19 +83,41 @@ export interface RoomRef {
   id: string;
 }
 
-/** Checks against the rest of the config (the room must exist); the lead calls it from crossCheck. */
+/**
+ * Checks against the rest of the config: the room exists, and each PTL network is enabled under `chat`.
+ * The lead calls it from crossCheck with `config.rooms` and the enabled networks.
+ */
 export function summaryCrossCheck(
   cfg: SummaryConfig,
   rooms: Record<string, RoomRef>,
+  enabledNetworks: readonly string[],
 ): { path: string; message: string; value: unknown }[] {
-  if (cfg.room === undefined || rooms[cfg.room]) return [];
-  return [
-    {
+  const problems: { path: string; message: string; value: unknown }[] = [];
+  if (cfg.room !== undefined && !rooms[cfg.room]) {
+    problems.push({
       path: "summary.room",
       message: `unknown room (rooms: ${Object.keys(rooms).join(", ") || "none"})`,
       value: cfg.room,
-    },
-  ];
+    });
+  }
+  const hasPtl = Object.values(cfg.ptl).some((u) => u !== undefined);
+  if (cfg.enabled && !hasPtl && cfg.room === undefined) {
+    problems.push({
+      path: "summary.ptl",
+      message: "the weekly summary has no recipient: set summary.ptl.<network> or summary.room",
+      value: cfg.ptl,
+    });
+  }
+  for (const [network, user] of Object.entries(cfg.ptl)) {
+    if (user !== undefined && !enabledNetworks.includes(network)) {
+      problems.push({
+        path: `summary.ptl.${network}`,
+        message: `network ${network} is not configured and enabled under chat.${network}`,
+        value: user,
+      });
+    }
+  }
+  return problems;
 }
 
 /** Where the weekly summary goes: a DM to the PTL on each configured network, and the room if set. */
@@ -100,4 +130,16 @@ export function summaryTargets(cfg: SummaryConfig, rooms: Record<string, RoomRef
   const room = cfg.room ? rooms[cfg.room] : undefined;
   if (cfg.room && room) out.push({ network: room.network, room: room.id, key: `room:${cfg.room}` });
   return out;
+}
+
+/** Where evidence is searched: the summary's own lists, else the gerrit / launchpad sections' projects. */
+export function evidenceProjects(
+  cfg: Pick<SummaryConfig, "gerritProjects" | "launchpadProjects">,
+  gerritProjects: readonly string[] = [],
+  launchpadProjects?: readonly string[],
+): { gerrit: string[]; launchpad: string[] } {
+  return {
+    gerrit: cfg.gerritProjects.length ? [...cfg.gerritProjects] : [...gerritProjects],
+    launchpad: [...(cfg.launchpadProjects ?? launchpadProjects ?? ["snap-openstack"])],
+  };
 }

@@ -5,6 +5,7 @@ import { keyFor } from "../redis.js";
 /**
  * Fields of the Stats counters hash (`<prefix>:bot:counters`, written with `Stats.incr(name)`) that the
  * summary reads. They only ever grow; a week's figure is the difference from the previous summary's snapshot.
+ * `oci:announced` is written today; the others are written by the features that own them (see docs/summary.md).
  */
 export const COUNTERS = {
   /** A triage prompt posted on a bug (the reporter was asked for missing debug info). */
@@ -21,11 +22,9 @@ export const COUNTERS = {
   gerritConnectedSeconds: "gerrit:connected-seconds",
 } as const;
 
-/** What the summary needs of the bot's counters (Stats satisfies `counters`). */
+/** What the summary needs of the bot's counters (src/stats.ts `Stats` satisfies it). */
 export interface CounterSource {
   counters(): Promise<Record<string, number>>;
-  /** Seconds from prompt to completion of the bugs completed in [since, until). */
-  completionSeconds?(since: Date, until: Date): Promise<number[]>;
 }
 
 /**

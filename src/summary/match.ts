@@ -1,10 +1,7 @@
 // Which Gerrit changes and Launchpad bugs are evidence for a cycle action (pure: matchers against facts).
-import type { ChangeInfo } from "../clients/gerrit.js";
+import { MAGIC_PATHS, type ChangeInfo } from "../clients/gerrit.js";
 import type { CycleAction } from "./actions.js";
 import type { EvidenceItem } from "./render.js";
-
-/** Gerrit adds these to every file list; they are not files of the change. */
-const MAGIC_PATHS = new Set(["/COMMIT_MSG", "/MERGE_LIST", "/PATCHSET_LEVEL"]);
 
 /** "2025-01-01 10:00:00.000000000" (Gerrit, UTC) → ISO; undefined when absent or unreadable. */
 export function gerritTimeToIso(s: string | undefined): string | undefined {

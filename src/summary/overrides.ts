@@ -103,12 +103,15 @@ export class ActionOverrides {
     return added === 1;
   }
 
-  /** The latest snapshot of a week before `week` (the previous summary sent; weeks may have been skipped). */
-  async previousWeek(week: string): Promise<WeekSnapshot | undefined> {
+  /**
+   * The latest snapshot of a week before `week` (the previous summary sent; weeks may have been skipped),
+   * or up to and including it (an on-demand summary mid-week counts from this week's).
+   */
+  async previousWeek(week: string, opts: { inclusive?: boolean } = {}): Promise<WeekSnapshot | undefined> {
     const key = this.key("weeks");
     // "YYYY-Www" keys sort in time order.
-    const earlier = (await this.redis.hkeys(key)).filter((w) => w < week).sort();
-    const last = earlier.at(-1);
+    const earlier = (await this.redis.hkeys(key)).filter((w) => w < week || (opts.inclusive && w === week));
+    const last = earlier.sort().at(-1);
     if (last === undefined) return undefined;
     const raw = await this.redis.hget(key, last);
     return raw === null ? undefined : parseJson(SnapshotSchema, raw);

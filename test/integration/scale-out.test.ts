@@ -87,6 +87,9 @@ describe("several replicas on one Redis", () => {
       "http: { enabled: false }",
       "bot: { coalesceSeconds: 0 }",
       "scaleOut: { leaseSeconds: 2 }",
+      // The weekly summary, ticking every second: both replicas run its scheduler, one message a week.
+      'summary: { cron: "* * * * * *", timezone: UTC, ptl: { console: local }, sourceTimeoutSeconds: 5 }',
+      'launchpad: { enabled: false, apiRoot: "http://127.0.0.1:9/devel" }',
     ]);
     const a = spawnBot(cfg);
     const b = spawnBot(cfg);
@@ -109,6 +112,12 @@ describe("several replicas on one Redis", () => {
     expect(new Set(ids).size).toBe(N);
     // One replica holds the chat connection: only its console prints.
     expect([a, b].filter((p) => relayed([p]).length > 0)).toHaveLength(1);
+    // Several ticks have fired on the two replicas by now; the PTL got this week's summary once.
+    const summaries = () =>
+      [a, b].flatMap((p) => p.out().split("\n")).filter((l) => l.startsWith("[dm local]"));
+    await until(() => summaries().length >= 1, 20_000, "the weekly summary");
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(summaries()).toHaveLength(1);
     expect(await stopBot(a)).toBe(0);
     expect(await stopBot(b)).toBe(0);
   });
