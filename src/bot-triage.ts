@@ -13,6 +13,8 @@ import { loadChecklist } from "./triage/checklist.js";
 import { triageService } from "./triage/cli.js";
 import { TriageStore } from "./triage/state.js";
 import type { HandlerTable } from "./worker.js";
+import type { Stats } from "./stats.js";
+import { TriageCompletions } from "./summary/counters.js";
 
 export interface TriageWiring {
   handlers: Pick<HandlerTable, "triage" | "launchpad-poll">;
@@ -29,6 +31,7 @@ export function wireTriage(
     outbox: Outbox;
     log: Logger;
     ingest: (e: BotEvent) => Promise<unknown>;
+    stats: Stats;
   },
 ): TriageWiring {
   const lp = config.launchpad;
@@ -62,6 +65,8 @@ export function wireTriage(
         config: lp,
         checklist,
         log,
+        stats: deps.stats,
+        completions: new TriageCompletions(deps.redis, config.redis.prefix),
       }),
       "launchpad-poll": launchpadPollJob({
         client: reader,

@@ -139,6 +139,7 @@ export class Bot {
         monorepo: config.monorepo,
         recheck: config.recheck,
         sync: this.monorepoSync,
+        stats: this.stats,
         log: opts.log.child({ component: "affected" }),
       });
     }
@@ -152,6 +153,7 @@ export class Bot {
           prefix: config.redis.prefix,
           log: opts.log.child({ source: "gerrit" }),
           metrics: this.metrics,
+          stats: this.stats,
           ...(opts.gerritBackoffMs ? { backoffMs: opts.gerritBackoffMs } : {}),
         }),
       );
@@ -191,6 +193,7 @@ export class Bot {
       outbox: this.outbox,
       log: opts.log,
       ingest: (e) => this.ingest(e),
+      stats: this.stats,
     });
     const sender = new Sender(this.adapters, this.redis, config.redis.prefix, this.metrics, {
       console: config.chat.console.minIntervalMs,

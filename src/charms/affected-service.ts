@@ -40,6 +40,8 @@ export interface AffectedServiceDeps {
   log: Logger;
   /** Open changes looked at per recheck (Gerrit pages through them). */
   maxCandidates?: number;
+  /** The bot's counters (src/stats.ts): every posted recheck is counted for the weekly summary. */
+  stats?: { incr(counter: string, by?: number): Promise<void> };
 }
 
 /** The !affected answer: the report about a change of the monorepo project, and the model's size. */
@@ -269,6 +271,7 @@ export class AffectedService {
         decisions.push(markSkipped(d, "post-failed", errorMessage(err).slice(0, 120)));
         continue;
       }
+      await this.d.stats?.incr("recheck:posted").catch(() => undefined);
       const cooldown = this.d.recheck.cooldownHours;
       if (cooldown !== undefined && cooldown > 0) {
         await this.d.redis.set(

@@ -1,4 +1,5 @@
 // Triage of Launchpad bugs: the first look at a new bug (ask the reporter once) and the re-check on a reply.
+import { COUNTERS, type TriageCompletions } from "../summary/counters.js";
 import type { ChatTarget, Outbox } from "../chat/outbox.js";
 import type { Bug, BugRef, BugTask } from "../clients/launchpad.js";
 import { RetryLaterError } from "../errors.js";
@@ -42,6 +43,10 @@ export interface TriageBugDeps {
   checklist?: Checklist;
   log: Logger;
   now?: () => number;
+  /** The bot's counters the weekly summary reads (src/stats.ts). */
+  stats?: { incr(counter: string, by?: number): Promise<void> };
+  /** Prompt-to-completion times, for the summary's median. */
+  completions?: Pick<TriageCompletions, "record">;
 }
 
 export type TriageOutcome =
@@ -316,8 +321,17 @@ export function triageFlow(deps: TriageBugDeps) {
 /** The handler of the triage queue (`Handler<"triage">` once the queue carries LaunchpadEvent). */
 export function triageBug(deps: TriageBugDeps) {
   const flow = triageFlow(deps);
+  const now = deps.now ?? Date.now;
   return async (event: LaunchpadEvent, ctx: { log?: Logger } = {}): Promise<void> => {
     const out = await flow(event, ctx);
     (ctx.log ?? deps.log).debug({ outcome: out }, "triage done");
+    // Only real writes count: a dry run asks nobody and completes nothing.
+    if (out.action === "prompted" && !out.dryRun) await deps.stats?.incr(COUNTERS.prompted);
+    if (out.action === "reply-complete" && !out.dryRun) {
+      await deps.stats?.incr(COUNTERS.completed);
+      const promptedAt = Date.parse((await deps.store.steps(out.bug)).promptedAt ?? "");
+      if (Number.isFinite(promptedAt))
+        await deps.completions?.record(out.bug, new Date(promptedAt), new Date(now()));
+    }
   };
 }

@@ -25,6 +25,8 @@ export interface GerritSourceOptions {
   prefix: string;
   log: Logger;
   metrics?: Metrics;
+  /** The bot's counters (src/stats.ts): reconnects and connected time, for the weekly summary. */
+  stats?: { incr(counter: string, by?: number): Promise<void> };
   /** Lines waiting to be taken in; past this (Redis far behind), lines are dropped and backfilled later. */
   maxPending?: number;
   /** Delay before retrying a failed backfill or a failed write. */
@@ -50,6 +52,9 @@ export class GerritSource implements Source {
   private backfillAgain = false;
   private hadConnection = false;
   private stopped = false;
+  /** When the stream connected (ms), moved forward as connected seconds are credited; 0 when down. */
+  private connectedSince = 0;
+  private uptimeTimer: NodeJS.Timeout | undefined;
   private cursor = 0;
   private readonly counters: Counters = {
     reconnects: 0,
@@ -89,6 +94,10 @@ export class GerritSource implements Source {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.uptimeTimer) clearInterval(this.uptimeTimer);
+    this.uptimeTimer = undefined;
+    this.creditUptime();
+    this.connectedSince = 0;
     await this.stream.stop();
     await this.draining;
     await this.backfilling;
@@ -117,8 +126,22 @@ export class GerritSource implements Source {
     });
   }
 
+  /** Adds the whole seconds connected since the last credit to the uptime counter (kept across restarts). */
+  private creditUptime(): void {
+    if (!this.connectedSince || !this.o.stats) return;
+    const seconds = Math.floor((Date.now() - this.connectedSince) / 1000);
+    if (seconds <= 0) return;
+    this.connectedSince += seconds * 1000;
+    void this.o.stats.incr("gerrit:connected-seconds", seconds).catch(() => undefined);
+  }
+
   private onConnected(): void {
     this.o.metrics?.gerritConnected.set(1);
+    this.connectedSince = Date.now();
+    if (!this.uptimeTimer && this.o.stats) {
+      this.uptimeTimer = setInterval(() => this.creditUptime(), 60_000);
+      this.uptimeTimer.unref();
+    }
     // After a drop, or on a restart with a stored cursor: fetch what happened while we were away.
     if (this.hadConnection) this.requestBackfill("reconnected");
     this.hadConnection = true;
@@ -129,6 +152,9 @@ export class GerritSource implements Source {
     if (wasConnected) {
       this.counters.reconnects += 1;
       this.o.metrics?.gerritReconnects.inc();
+      this.creditUptime();
+      this.connectedSince = 0;
+      void this.o.stats?.incr("gerrit:reconnects").catch(() => undefined);
     }
     this.o.log.warn({ err: errorMessage(err), wasConnected }, "gerrit stream disconnected; reconnecting");
   }

@@ -141,6 +141,8 @@ describe("Gerrit stream with backfill", () => {
     expect(status.lines.join("; ")).toMatch(/reconnects (\d+)/);
     expect(Number(/reconnects (\d+)/.exec(status.lines.join(" "))?.[1])).toBeGreaterThanOrEqual(10);
     expect(Number(/events backfilled (\d+)/.exec(status.lines.join(" "))?.[1])).toBeGreaterThanOrEqual(20);
+    // The weekly summary reads the same reconnects from Redis.
+    expect((await r.bot.stats.counters())["gerrit:reconnects"]).toBeGreaterThanOrEqual(10);
   });
 
   it("backfills on dropped-output, and a garbage line or unknown type does not stop the stream", async () => {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { dropPrefix } from "../helpers/redis.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
 import { FakeLaunchpad } from "../fakes/launchpad.js";
+import { until } from "../helpers/cli.js";
 
 let t: TestBot | undefined;
 let fake: FakeLaunchpad | undefined;
@@ -34,6 +35,9 @@ describe("triage in the bot", () => {
     expect(t.chat.sent[0]).toMatchObject({ room: "!triage" });
     expect(t.chat.sent[0]?.text).toContain(`Bug #${bug.id} "bootstrap fails": missing snap_version`);
     expect(fake.writes.map((w) => w.kind)).toEqual(["comment", "status", "tags"]);
+    // Counted for the weekly summary's numbers.
+    const stats = t.bot.stats;
+    await until(async () => (await stats.counters())["triage:prompted"] === 1, 5000, "the counter");
 
     await t.chat.inject({ text: `!triage ${bug.id}`, room: "!team" });
     await t.chat.waitForSent(2);
