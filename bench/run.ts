@@ -34,6 +34,16 @@ async function main(): Promise<void> {
       p99Ratio: round(botLat.p99ms / bareLat.p99ms),
       saturatedBotLatencyMs: { p50: round(bot.p50ms), p99: round(bot.p99ms) },
     };
+    // As deployed: the room's events coalesced (bot.coalesceSeconds, here 1 s) into one digest per window.
+    const coalesced = await botPipeline(redis.url, n, "bot-coalesced", 0, 1);
+    report.pipelineCoalesced = {
+      botEventsPerSecond: round(coalesced.perSecond, 0),
+      bareBullmqJobsPerSecond: round(bare.perSecond, 0),
+      ratio: round(coalesced.perSecond / bare.perSecond),
+      messages: coalesced.messages,
+      deliveredSeconds: round(coalesced.deliveredSeconds),
+      note: "events/s parse → enqueue → relay → the room's buffer; digests posted once per 1 s window (deliveredSeconds: until the last digest was sent)",
+    };
     const ssh = await gerritSshPipeline(redis.url, n, "ssh");
     report.gerritSsh = {
       eventsPerSecond: round(ssh.perSecond, 0),

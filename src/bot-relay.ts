@@ -21,6 +21,9 @@ export function wireRelay(config: Config, redis: Redis, queues: Queues, outbox: 
   const rules = new RelayRules(config, subs);
   const buffer = new RelayBuffer(redis, config.redis.prefix);
   const windowMs = config.bot.coalesceSeconds * 1000;
+  // The last window this process scheduled a flush for, per room: a burst adds one flush job, not one per
+  // event. Safe because that flush runs only after its window ends, so it takes every line of the window.
+  const scheduled = new Map<string, number>();
   const relay = announceGerrit({
     rules: () => rules.rules(),
     render: {
@@ -35,10 +38,12 @@ export function wireRelay(config: Config, redis: Redis, queues: Queues, outbox: 
       // One flush job per room and window: the job id collapses every schedule of the same window.
       scheduleFlush: async (key, target, now) => {
         const bucket = Math.floor(now / windowMs);
+        if (scheduled.get(key) === bucket) return;
         const delay = (bucket + 1) * windowMs - now + 50;
         await queues.add("relay-flush", "flush", { key, target, bucket }, `flush:${key}:${bucket}`, {
           delay,
         });
+        scheduled.set(key, bucket);
       },
     },
   });

@@ -370,9 +370,9 @@ export class Bot {
   /** Records an event and puts it on the queues its routes name. Sources call only this. */
   async ingest(event: BotEvent): Promise<QueueName[]> {
     this.metrics.events.inc({ source: event.source, kind: event.kind });
-    // Both writes are independent: one round trip instead of two on the hot path.
-    const [, queues] = await Promise.all([this.stats.recordEvent(event), this.queues.enqueueEvent(event)]);
-    return queues;
+    // Bookkeeping is batched in memory (Stats); only the enqueue is a round trip on the hot path.
+    this.stats.recordEvent(event);
+    return this.queues.enqueueEvent(event);
   }
 
   private async onChatMessage(m: IncomingMessage): Promise<void> {
@@ -421,6 +421,10 @@ export class Bot {
       await this.workers.close(this.opts.loaded.config.jobs.shutdownGraceSeconds * 1000);
       // Then the sender and the chat connections, releasing the lease so a standby takes over at once.
       await this.chatLease.stop();
+      await settlesWithin(
+        this.stats.flush().catch(() => undefined),
+        2000,
+      );
       if (!(await settlesWithin(this.queues.close(), 2000)))
         this.opts.log.warn("queues did not close in time");
       if (!(await settlesWithin(this.redis.quit(), 2000))) this.redis.disconnect();
