@@ -247,6 +247,30 @@ export function crossCheck(cfg: Config): { path: string; message: string; value:
       value: sr.room,
     });
   }
+  const ar = cfg.oci?.enabled ? cfg.oci.autoRecheck : undefined;
+  if (ar?.enabled) {
+    if (ar.room && !cfg.rooms[ar.room]) {
+      problems.push({
+        path: "oci.autoRecheck.room",
+        message: `unknown room (rooms: ${rooms.join(", ") || "none"})`,
+        value: ar.room,
+      });
+    }
+    if (!ar.room && (cfg.oci?.announce.length ?? 0) === 0) {
+      problems.push({
+        path: "oci.autoRecheck.room",
+        message: "needs a room (or oci.announce rooms) for its replies",
+        value: undefined,
+      });
+    }
+    if (!cfg.monorepo || !cfg.gerrit) {
+      problems.push({
+        path: "oci.autoRecheck",
+        message: "needs monorepo and gerrit: it rechecks like !recheck-affected",
+        value: true,
+      });
+    }
+  }
   if (cfg.monorepo && !cfg.gerrit) {
     problems.push({
       path: "monorepo",

@@ -186,6 +186,7 @@ export class Bot {
       metrics: this.metrics,
       stats: this.stats,
       log: opts.log,
+      ...(this.affected ? { affected: this.affected } : {}),
     });
     this.triage = wireTriage(config, opts.loaded.secrets, {
       redis: this.redis,

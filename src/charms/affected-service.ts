@@ -1,4 +1,5 @@
-// The !affected / !recheck-affected service: Gerrit + the monorepo clone + Redis (dedup, rate limits).
+// The !affected / !recheck-affected service: Gerrit + the monorepo clone + Redis (dedup, rate limits); also
+// the automatic rechecks after events that change what charms build (an image tag moving to a new digest).
 import { DEFAULT_REVIEW_TAG, changedFiles, touchedPaths, type GerritClient } from "../clients/gerrit.js";
 import { UserError, errorMessage } from "../errors.js";
 import type { GerritEvent } from "../events.js";
@@ -18,10 +19,13 @@ import {
   renderRecheckReply,
   renderSuggestion,
   sharedInputs,
+  triggerId,
   verifiedVotes,
+  worthReporting,
   type CandidateChange,
   type Decision,
   type RecheckPlan,
+  type Trigger,
   type TriggerChange,
 } from "./recheck-plan.js";
 
@@ -62,6 +66,27 @@ export interface RecheckResult {
   dryRun: boolean;
   /** The chat reply (renderRecheckReply). */
   reply: string;
+}
+
+/** An event that makes charms build differently: named in the texts, its id keys the dedup marks. */
+export interface EventTrigger {
+  /** Stable per event (`oci:<image>@<digest>`): the same id never rechecks a patch set twice. */
+  id: string;
+  /** `ghcr.io/canonical/keystone:2024.1 moved to sha256:abcd1234…` */
+  label: string;
+  url?: string;
+}
+
+export interface CharmRecheckOptions {
+  /** Report what would be rechecked, post nothing. */
+  dryRun?: boolean;
+  /** Named in the Gerrit comment and rate-limited per hour; default AUTO_REQUESTER. */
+  requester?: string;
+  /**
+   * Changes already rechecked for another trigger of the same run: skipped (`in-batch`), so that several
+   * images moving in one poll give a change one recheck, not one per image.
+   */
+  batch?: ReadonlySet<number>;
 }
 
 /** The requester the merge suggestions recheck as, when `suggestOnMerge.autoRecheck` is on. */
@@ -192,9 +217,9 @@ export class AffectedService {
     return out;
   }
 
-  private async plan(report: ExplainedChange, all: boolean, max: number): Promise<RecheckPlan> {
+  private changeTrigger(report: ExplainedChange): TriggerChange {
     const t = report.change;
-    const trigger: TriggerChange = {
+    return {
       number: t.number,
       project: t.project,
       branch: t.branch,
@@ -202,11 +227,20 @@ export class AffectedService {
       ...(t.url ? { url: t.url } : {}),
       charms: report.charms,
     };
-    const candidates = report.charms.length > 0 ? await this.candidates(t.project, t.branch) : [];
+  }
+
+  private async plan(
+    trigger: Trigger,
+    all: boolean,
+    max: number,
+    batch: ReadonlySet<number> = new Set(),
+  ): Promise<RecheckPlan> {
+    const t = trigger;
+    const candidates = t.charms.length > 0 ? await this.candidates(t.project, t.branch) : [];
     const done = new Set<string>();
     const cooling = new Set<number>();
     if (candidates.length > 0) {
-      const keys = candidates.map((c) => doneKey(c.number, c.patchSet, t.number));
+      const keys = candidates.map((c) => doneKey(c.number, c.patchSet, triggerId(t)));
       const marks = await this.d.redis.mget(...keys.map((k) => this.key("done", k)));
       keys.forEach((k, i) => marks[i] !== null && done.add(k));
       if (this.d.recheck.cooldownHours !== undefined) {
@@ -215,7 +249,7 @@ export class AffectedService {
       }
     }
     const opts = { all, ciAccounts: this.d.recheck.ciAccounts, max };
-    return planRechecks(trigger, candidates, opts, done, cooling);
+    return planRechecks(trigger, candidates, opts, done, cooling, batch);
   }
 
   /** Counts one recheck command of this requester; a UserError when over the hourly limit. */
@@ -250,7 +284,7 @@ export class AffectedService {
       }
       granted--;
       const c = d.change;
-      const doneAt = this.key("done", doneKey(c.number, c.patchSet, plan.trigger.number));
+      const doneAt = this.key("done", doneKey(c.number, c.patchSet, triggerId(plan.trigger)));
       // Taken before posting: a second replica (or a retried job) running the same command skips it.
       if ((await this.d.redis.set(doneAt, requester, "EX", DONE_TTL_SECONDS, "NX")) !== "OK") {
         await this.d.redis.decr(globalKey);
@@ -276,13 +310,13 @@ export class AffectedService {
       if (cooldown !== undefined && cooldown > 0) {
         await this.d.redis.set(
           this.key("cooldown", c.number),
-          plan.trigger.number,
+          triggerId(plan.trigger),
           "EX",
           Math.ceil(cooldown * HOUR),
         );
       }
       this.d.log.info(
-        { change: c.number, patchSet: c.patchSet, trigger: plan.trigger.number, requester },
+        { change: c.number, patchSet: c.patchSet, trigger: triggerId(plan.trigger), requester },
         "recheck posted",
       );
       decisions.push(d);
@@ -297,12 +331,43 @@ export class AffectedService {
    */
   async recheck(ref: string, req: RecheckRequest): Promise<RecheckResult> {
     await this.fetchQuietly();
-    return this.recheckFor((await this.analyse(ref)).report, req);
+    return this.recheckFor(this.changeTrigger((await this.analyse(ref)).report), req);
   }
 
-  private async recheckFor(report: ExplainedChange, req: RecheckRequest): Promise<RecheckResult> {
+  /**
+   * The automatic flow for an event that changes what `charms` build with no repository change (a pinned
+   * image tag moved): the open changes of the monorepo's default branch that affect one of them and have a
+   * failing Verified vote get `recheck`, with the same dedup (per change, patch set and `trigger.id`),
+   * limits, tag and notify as `!recheck-affected`. A UserError when the requester's hourly limit is hit.
+   */
+  async recheckCharms(
+    charms: readonly string[],
+    trigger: EventTrigger,
+    opts: CharmRecheckOptions = {},
+  ): Promise<RecheckResult> {
+    await this.fetchQuietly();
+    const event: Trigger = {
+      id: trigger.id,
+      label: trigger.label,
+      ...(trigger.url ? { url: trigger.url } : {}),
+      project: this.d.monorepo.project,
+      branch: this.d.monorepo.branch,
+      charms: [...new Set(charms)].sort(),
+    };
+    return this.recheckFor(
+      event,
+      { dryRun: opts.dryRun ?? false, all: false, requester: opts.requester ?? AUTO_REQUESTER },
+      opts.batch,
+    );
+  }
+
+  private async recheckFor(
+    trigger: Trigger,
+    req: RecheckRequest,
+    batch?: ReadonlySet<number>,
+  ): Promise<RecheckResult> {
     const max = this.d.recheck.maxPerCommand;
-    let plan = await this.plan(report, req.all, max);
+    let plan = await this.plan(trigger, req.all, max, batch);
     if (!req.dryRun && plan.decisions.some((d) => d.action === "recheck")) {
       await this.countRequester(req.requester);
       plan = await this.post(plan, req.requester);
@@ -330,21 +395,23 @@ export class AffectedService {
     if (shared.length === 0) return null;
     if (s.autoRecheck) {
       try {
-        const r = await this.recheckFor(report, { dryRun: false, all: false, requester: AUTO_REQUESTER });
-        const acted = r.plan.decisions.some(
-          (d) => d.action === "recheck" || ["over-cap", "rate-limited", "post-failed"].includes(d.reason),
-        );
-        return acted ? r.reply : null;
+        const r = await this.recheckFor(this.changeTrigger(report), {
+          dryRun: false,
+          all: false,
+          requester: AUTO_REQUESTER,
+        });
+        return worthReporting(r.plan) ? r.reply : null;
       } catch (err) {
         if (err instanceof UserError) return `Automatic recheck after ${number} not done: ${err.message}`;
         throw err;
       }
     }
-    const plan = await this.plan(report, false, Number.MAX_SAFE_INTEGER);
+    const trigger = this.changeTrigger(report);
+    const plan = await this.plan(trigger, false, Number.MAX_SAFE_INTEGER);
     const failing = plan.decisions.filter((d) => d.action === "recheck").map((d) => d.change);
     if (failing.length === 0) return null;
     return renderSuggestion({
-      trigger: plan.trigger,
+      trigger,
       sharedReasons: shared,
       failing,
       commandPrefix: opts.commandPrefix ?? "!",

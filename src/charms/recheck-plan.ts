@@ -1,4 +1,5 @@
-// Pure: which open changes a `!recheck-affected` run rechecks and why the others are skipped; its texts.
+// Pure: which open changes a recheck run (`!recheck-affected`, or an event such as an image move) rechecks
+// and why the others are skipped; its texts.
 import { z } from "zod";
 import type { ChangeInfo } from "../clients/gerrit.js";
 import type { AffectedReport } from "./affected-render.js";
@@ -24,6 +25,7 @@ export interface CandidateChange {
   verified: readonly Vote[];
 }
 
+/** The change a `!recheck-affected` run names (typically a gate fix that just merged). */
 export interface TriggerChange {
   number: number;
   project: string;
@@ -32,6 +34,33 @@ export interface TriggerChange {
   url?: string;
   /** Charms the trigger affects. */
   charms: readonly string[];
+}
+
+/**
+ * Something other than a change that makes charms build differently with no repository change, e.g. a
+ * pinned image tag that moved to a new digest. Its candidates are the open changes of `project`/`branch`.
+ */
+export interface TriggerEvent {
+  /** What the dedup marks are keyed by: the same id never rechecks a patch set twice (`oci:<image>@<digest>`). */
+  id: string;
+  /** How the texts name it: `ghcr.io/canonical/keystone:2024.1 moved to sha256:abcd1234…`. */
+  label: string;
+  project: string;
+  branch: string;
+  url?: string;
+  /** Charms the event changes. */
+  charms: readonly string[];
+}
+
+export type Trigger = TriggerChange | TriggerEvent;
+
+export function isChangeTrigger(t: Trigger): t is TriggerChange {
+  return "number" in t;
+}
+
+/** The trigger part of the dedup key: the change number (as before events existed), else the event id. */
+export function triggerId(t: Trigger): string {
+  return isChangeTrigger(t) ? String(t.number) : t.id;
 }
 
 export interface PlanOptions {
@@ -49,6 +78,7 @@ export const SKIP_REASONS = [
   "no-shared-charm",
   "not-failing",
   "already-rechecked",
+  "in-batch",
   "cooldown",
   "over-cap",
   "rate-limited",
@@ -61,12 +91,12 @@ export type Decision =
   | { change: CandidateChange; shared: string[]; action: "skip"; reason: SkipReason; detail?: string };
 
 export interface RecheckPlan {
-  trigger: TriggerChange;
+  trigger: Trigger;
   decisions: Decision[];
 }
 
 /** The Redis-side key part that makes a recheck happen once per (change, patch set, trigger). */
-export function doneKey(change: number, patchSet: number, trigger: number): string {
+export function doneKey(change: number, patchSet: number, trigger: number | string): string {
   return `${change}:${patchSet}:${trigger}`;
 }
 
@@ -121,30 +151,44 @@ export function isFailing(votes: readonly Vote[], ciAccounts: readonly string[])
 /**
  * Decides per candidate, in the given order (the caller passes Gerrit's, most recently updated first, so
  * the cap keeps the changes people are working on). `done` holds `doneKey`s already recorded; `cooling`
- * the change numbers rechecked recently for any trigger.
+ * the change numbers rechecked recently for any trigger; `batch` those rechecked moments ago for another
+ * trigger of the same run (several images moved in one poll: one recheck builds with all of them).
  */
 export function planRechecks(
-  trigger: TriggerChange,
+  trigger: Trigger,
   candidates: readonly CandidateChange[],
   opts: PlanOptions,
   done: ReadonlySet<string>,
   cooling: ReadonlySet<number> = new Set(),
+  batch: ReadonlySet<number> = new Set(),
 ): RecheckPlan {
   const mine = new Set(trigger.charms);
+  const id = triggerId(trigger);
   let planned = 0;
   const decisions = candidates.map((change): Decision => {
     const shared = [...new Set(change.charms.filter((c) => mine.has(c)))].sort();
     const skip = (reason: SkipReason): Decision => ({ change, shared, action: "skip", reason });
-    if (change.number === trigger.number) return skip("trigger");
+    if (isChangeTrigger(trigger) && change.number === trigger.number) return skip("trigger");
     if (shared.length === 0) return skip("no-shared-charm");
     if (!opts.all && !isFailing(change.verified, opts.ciAccounts)) return skip("not-failing");
-    if (done.has(doneKey(change.number, change.patchSet, trigger.number))) return skip("already-rechecked");
+    if (done.has(doneKey(change.number, change.patchSet, id))) return skip("already-rechecked");
+    if (batch.has(change.number)) return skip("in-batch");
     if (cooling.has(change.number)) return skip("cooldown");
     if (planned >= opts.max) return skip("over-cap");
     planned++;
     return { change, shared, action: "recheck" };
   });
   return { trigger, decisions };
+}
+
+/**
+ * Whether an automatic run has something to tell the room: a recheck (or would-be one), or rechecks that
+ * were due but held back (cap, rate limit, failed post). Skips for any other reason are the normal case.
+ */
+export function worthReporting(plan: RecheckPlan): boolean {
+  return plan.decisions.some(
+    (d) => d.action === "recheck" || ["over-cap", "rate-limited", "post-failed"].includes(d.reason),
+  );
 }
 
 /** Turns a planned recheck into a skip (rate limit, lost race, failed post) after the fact. */
@@ -163,7 +207,16 @@ function names(list: readonly string[], max: number): string {
  * The Gerrit comment: it must begin with `recheck` (OpenDev's check trigger anchors at the start), then
  * says who asked and why, so the change owner is not left guessing.
  */
-export function recheckMessage(trigger: TriggerChange, requester: string, shared: readonly string[]): string {
+export function recheckMessage(trigger: Trigger, requester: string, shared: readonly string[]): string {
+  if (!isChangeTrigger(trigger)) {
+    const what = trigger.url ? `${trigger.label} (${trigger.url})` : trigger.label;
+    return [
+      "recheck",
+      "",
+      `Requested by ${requester} via sunbeam-bot after ${what}: charms this change affects now build ` +
+        `from it with no change in the repository: ${names(shared, 10)}.`,
+    ].join("\n");
+  }
   const what = trigger.url ? `${trigger.number} (${trigger.url})` : `change ${trigger.number}`;
   const subject = trigger.subject ? `: "${trigger.subject}"` : "";
   return [
@@ -183,7 +236,8 @@ export interface ReplyOptions {
   maxListed?: number;
 }
 
-function reasonText(reason: SkipReason, o: ReplyOptions, trigger: number): string {
+function reasonText(reason: SkipReason, o: ReplyOptions, trigger: Trigger): string {
+  const change = isChangeTrigger(trigger);
   switch (reason) {
     case "trigger":
       return "the trigger change itself";
@@ -192,11 +246,15 @@ function reasonText(reason: SkipReason, o: ReplyOptions, trigger: number): strin
     case "not-failing":
       return "no failing Verified vote on the current patch set (use --all to include them)";
     case "already-rechecked":
-      return `already rechecked for ${trigger} at this patch set`;
+      return `already rechecked for ${change ? trigger.number : "it"} at this patch set`;
+    case "in-batch":
+      return "just rechecked for another trigger of this run";
     case "cooldown":
       return "rechecked recently (cooldown)";
     case "over-cap":
-      return `over the cap of ${o.max} rechecks per command: run it again later for the rest`;
+      return change
+        ? `over the cap of ${o.max} rechecks per command: run it again later for the rest`
+        : `over the cap of ${o.max} rechecks per run`;
     case "rate-limited":
       return "the bot's hourly recheck limit is reached: try again later";
     case "post-failed":
@@ -211,12 +269,21 @@ export function renderRecheckReply(plan: RecheckPlan, o: ReplyOptions): string {
   const rechecks = plan.decisions.filter((d) => d.action === "recheck");
   const skips = plan.decisions.filter((d) => d.action === "skip");
   const lines: string[] = [];
+  const change = isChangeTrigger(t);
   const scope = o.all ? "open changes" : "open changes with a failing Verified vote";
+  const charms = change
+    ? `${t.charms.length} affected charm${t.charms.length === 1 ? "" : "s"}`
+    : `charms: ${names(
+        t.charms.map((c) => `\`${c}\``),
+        5,
+      )}`;
+  const what = change ? link(t) : t.url ? `[${t.label}](${t.url})` : t.label;
   lines.push(
-    `**${o.dryRun ? "Dry run: " : ""}Recheck after ${link(t)}** (${t.project} ${t.branch}; ` +
-      `${t.charms.length} affected charm${t.charms.length === 1 ? "" : "s"}; ${scope})`,
+    `**${o.dryRun ? "Dry run: " : ""}Recheck after ${what}** (${t.project} ${t.branch}; ${charms}; ${scope})`,
   );
-  if (t.charms.length === 0) lines.push("The change affects no charm, so no other change shares one.");
+  if (change && t.charms.length === 0) {
+    lines.push("The change affects no charm, so no other change shares one.");
+  }
   const verb = o.dryRun ? "Would recheck" : "Rechecked";
   if (rechecks.length === 0) {
     lines.push(o.dryRun ? "Would recheck nothing." : "Rechecked nothing.");
@@ -233,18 +300,28 @@ export function renderRecheckReply(plan: RecheckPlan, o: ReplyOptions): string {
     }
     if (rechecks.length > maxListed) lines.push(`- … and ${rechecks.length - maxListed} more`);
   }
-  if (skips.length > 0) {
-    lines.push(`Skipped ${skips.length}:`);
+  // An event's run looks at every open change of the branch: the unrelated ones are a count, not a list.
+  const quiet = new Set<SkipReason>(change ? [] : ["no-shared-charm", "not-failing"]);
+  const listedSkips = skips.filter((d) => d.action === "skip" && !quiet.has(d.reason));
+  if (listedSkips.length > 0) {
+    lines.push(`Skipped ${listedSkips.length}:`);
     for (const reason of SKIP_REASONS) {
-      const group = skips.filter((d) => d.action === "skip" && d.reason === reason);
+      const group = listedSkips.filter((d) => d.action === "skip" && d.reason === reason);
       if (group.length === 0) continue;
       const listed = group.slice(0, maxListed).map((d) => {
         const detail = d.action === "skip" && d.detail ? ` (${d.detail})` : "";
         return `${link(d.change)}${detail}`;
       });
       const more = group.length > maxListed ? ` and ${group.length - maxListed} more` : "";
-      lines.push(`- ${reasonText(reason, o, t.number)}: ${listed.join(", ")}${more}`);
+      lines.push(`- ${reasonText(reason, o, t)}: ${listed.join(", ")}${more}`);
     }
+  }
+  const others = skips.length - listedSkips.length;
+  if (others > 0) {
+    lines.push(
+      `${others} other open change${others === 1 ? "" : "s"} ${others === 1 ? "uses" : "use"} none of these ` +
+        `charms${o.all ? "" : " or " + (others === 1 ? "has" : "have") + " no failing Verified vote"}.`,
+    );
   }
   if (o.dryRun) lines.push("Nothing was posted (dry run).");
   return lines.join("\n");

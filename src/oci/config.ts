@@ -1,4 +1,5 @@
-// The `oci` config section: which registries, which images, how often, and where announcements go.
+// The `oci` config section: which registries, which images, how often, where announcements go, and the
+// automatic rechecks when a pinned tag moves.
 import { z } from "zod";
 import type { OciSettings } from "./cli.js";
 
@@ -19,6 +20,19 @@ export const OciConfigSchema = z.strictObject({
   announce: z
     .array(z.strictObject({ room: z.string().min(1), images: z.array(nonEmpty).optional() }))
     .default([]),
+  /**
+   * When a tag some monorepo charm pins moves to a new digest, the charm builds a different image with no
+   * repository change: recheck the open failing changes that affect those charms (off by default).
+   */
+  autoRecheck: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** A room name from `rooms` for the reply; the announce rooms when unset. */
+      room: nonEmpty.optional(),
+      /** Say what would be rechecked, post nothing on Gerrit. */
+      dryRun: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 export type OciConfig = z.infer<typeof OciConfigSchema>;

@@ -7,8 +7,11 @@ import {
   recheckMessage,
   renderRecheckReply,
   renderSuggestion,
+  triggerId,
+  worthReporting,
   type CandidateChange,
   type TriggerChange,
+  type TriggerEvent,
 } from "../../src/charms/recheck-plan.js";
 
 const url = (n: number) => `https://review.example.org/c/openstack/sunbeam-charms/+/${n}`;
@@ -165,5 +168,96 @@ describe("texts", () => {
       `1 open change on main affected by it has a failing Verified vote: [201](${url(201)})`,
     );
     expect(text).toContain("`!recheck-affected 100`");
+  });
+});
+
+describe("event triggers (an image move)", () => {
+  const move: TriggerEvent = {
+    id: "oci:ghcr.io/canonical/keystone@sha256:" + "ab".repeat(32),
+    label: "ghcr.io/canonical/keystone:2024.1 moved to sha256:abababababab…",
+    project: "openstack/sunbeam-charms",
+    branch: "main",
+    charms: ["keystone-k8s"],
+  };
+  const candidates = [
+    cand(100, ["keystone-k8s"], zuulFail),
+    cand(201, ["keystone-k8s", "nova-k8s"], zuulFail),
+    cand(202, ["nova-k8s"], zuulFail),
+    cand(203, ["keystone-k8s"], [{ account: "zuul", value: 1 }]),
+    cand(204, ["keystone-k8s"], zuulFail),
+  ];
+
+  it("keys the dedup marks by the event id; no candidate is skipped as the trigger", () => {
+    expect(triggerId(move)).toBe(move.id);
+    expect(triggerId(trigger)).toBe("100");
+    // The change-number form of the key is what it always was: marks recorded before events existed still count.
+    expect(doneKey(201, 2, 100)).toBe("201:2:100");
+    const p = planRechecks(
+      move,
+      candidates,
+      opts,
+      new Set([doneKey(204, 2, move.id), doneKey(201, 2, "100")]),
+    );
+    expect(summary(p)).toEqual([
+      [100, "recheck"],
+      [201, "recheck"],
+      [202, "no-shared-charm"],
+      [203, "not-failing"],
+      [204, "already-rechecked"],
+    ]);
+  });
+
+  it("skips the changes of the run's batch (already rechecked for another move)", () => {
+    const p = planRechecks(move, candidates, opts, new Set(), new Set(), new Set([201]));
+    expect(summary(p)).toContainEqual([201, "in-batch"]);
+    expect(summary(p)).toContainEqual([100, "recheck"]);
+  });
+
+  it("the Gerrit comment starts with recheck and names the move and the requester", () => {
+    const m = recheckMessage(move, "sunbeam-bot (auto)", ["keystone-k8s"]);
+    expect(m).toMatch(/^recheck\n/);
+    expect(/^(Patch Set [0-9]+:)?( [\w\\+-]*)*(\n\n)?\s*recheck/i.test(`Patch Set 2:\n\n${m}`)).toBe(true);
+    expect(m).toContain(move.label);
+    expect(m).toContain("sunbeam-bot (auto)");
+    expect(m).toContain("keystone-k8s");
+    expect(m).not.toContain("change undefined");
+  });
+
+  it("the reply names the move, lists the rechecks and counts the unrelated changes", () => {
+    const p = planRechecks(move, candidates, { ...opts, max: 1 }, new Set([doneKey(204, 2, move.id)]));
+    const text = renderRecheckReply(p, { dryRun: false, all: false, max: 1 });
+    expect(text.split("\n")[0]).toBe(
+      `**Recheck after ${move.label}** (openstack/sunbeam-charms main; charms: \`keystone-k8s\`; ` +
+        "open changes with a failing Verified vote)",
+    );
+    expect(text).toContain(
+      `Rechecked 1:\n- [100](${url(100)}) (patch set 2) change 100 — shares \`keystone-k8s\``,
+    );
+    expect(text).toContain(`- already rechecked for it at this patch set: [204](${url(204)})`);
+    expect(text).toContain(`- over the cap of 1 rechecks per run: [201](${url(201)})`);
+    expect(text).toContain("2 other open changes use none of these charms or have no failing Verified vote.");
+    expect(text).not.toContain(url(202));
+    expect(text).not.toContain("--all");
+    const dry = renderRecheckReply(planRechecks(move, candidates, opts, new Set()), {
+      dryRun: true,
+      all: false,
+      max: 20,
+    });
+    expect(dry).toMatch(/^\*\*Dry run: Recheck after ghcr\.io\/canonical\/keystone:2024\.1 moved/);
+    expect(dry).toContain("Would recheck 3:");
+    expect(dry).toContain("Nothing was posted (dry run).");
+  });
+
+  it("is worth reporting only when something was (or was due to be) rechecked", () => {
+    expect(worthReporting(planRechecks(move, candidates, opts, new Set()))).toBe(true);
+    const quiet = planRechecks(
+      move,
+      [cand(202, ["nova-k8s"], zuulFail), cand(203, ["keystone-k8s"])],
+      opts,
+      new Set(),
+    );
+    expect(worthReporting(quiet)).toBe(false);
+    const capped = planRechecks(move, candidates, { ...opts, max: 0 }, new Set());
+    expect(worthReporting(capped)).toBe(true);
   });
 });
