@@ -1,10 +1,11 @@
-// The bot's HTTP routes: /healthz, /readyz, /metrics and the Gerrit webhook receiver.
+// The bot's HTTP routes: /healthz, /readyz, /metrics, the Gerrit webhook receiver and the queue dashboard.
 import type { LoadedConfig } from "./config-load.js";
 import type { BotEvent } from "./events.js";
 import type { Route } from "./http.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
-import type { Queues } from "./queues.js";
+import { QUEUE_NAMES, type Queues } from "./queues.js";
+import { dashboardSettings, queueDashboard } from "./dashboard.js";
 import { gerritWebhook } from "./sources/gerrit-webhook.js";
 
 export interface RoutedBot {
@@ -47,6 +48,23 @@ export function botRoutes(bot: RoutedBot, loaded: LoadedConfig, log: Logger): Re
       ingest: (e) => bot.ingest(e),
       log,
     });
+  }
+  // Off by default; when off there is no route at all (404), not a login prompt.
+  const dash = dashboardSettings(config.http);
+  if (dash.enabled) {
+    if (secrets.dashboardPassword) {
+      routes[`${dash.path}/*`] = queueDashboard({
+        path: dash.path,
+        user: dash.user,
+        password: secrets.dashboardPassword,
+        queues: QUEUE_NAMES.map((n) => bot.queues.get(n)),
+        readOnly: dash.readOnly,
+        log: log.child({ component: "dashboard" }),
+      });
+    } else {
+      // config check refuses this (requiredSecrets); never serve the queues without a password.
+      log.error("http.dashboard is enabled without DASHBOARD_PASSWORD: the dashboard stays off");
+    }
   }
   return routes;
 }

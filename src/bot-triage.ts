@@ -14,6 +14,7 @@ import { triageService } from "./triage/cli.js";
 import { TriageStore } from "./triage/state.js";
 import type { HandlerTable } from "./worker.js";
 import type { Stats } from "./stats.js";
+import { countCalls, type Metrics } from "./metrics.js";
 import { TriageCompletions } from "./summary/counters.js";
 
 export interface TriageWiring {
@@ -32,6 +33,7 @@ export function wireTriage(
     log: Logger;
     ingest: (e: BotEvent) => Promise<unknown>;
     stats: Stats;
+    metrics?: Metrics;
   },
 ): TriageWiring {
   const lp = config.launchpad;
@@ -51,7 +53,16 @@ export function wireTriage(
           tokenSecret: secrets.launchpadTokenSecret,
         }
       : {};
-  const writer = new LaunchpadClient({ ...common, ...token });
+  const client = new LaunchpadClient({ ...common, ...token });
+  // Every successful Launchpad write is counted (sunbeam_bot_launchpad_writes_total) by kind.
+  const writer = deps.metrics
+    ? countCalls(client, deps.metrics.launchpadWrites, {
+        newMessage: "comment",
+        setStatus: "status",
+        addTags: "tags-add",
+        removeTags: "tags-remove",
+      })
+    : client;
   const store = new TriageStore(deps.redis, config.redis.prefix);
   const room = lp.triageRoom ? config.rooms[lp.triageRoom] : undefined;
   const target: ChatTarget | undefined = room ? { network: room.network, room: room.id } : undefined;
@@ -66,6 +77,7 @@ export function wireTriage(
         checklist,
         log,
         stats: deps.stats,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
         completions: new TriageCompletions(deps.redis, config.redis.prefix),
       }),
       "launchpad-poll": launchpadPollJob({

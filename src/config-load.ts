@@ -1,4 +1,5 @@
 // Loads the config: YAML file + env overrides + secrets, and lists every problem at once.
+import { redactRedisUrl } from "./redis.js";
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
@@ -63,7 +64,13 @@ export function zodProblems(raw: unknown, issues: z.core.$ZodIssue[]): ConfigPro
       }
       continue;
     }
-    out.push({ path: base, message: issue.message, value: valueAt(raw, issue.path) });
+    const value = valueAt(raw, issue.path);
+    // A Redis URL may carry a password: a bad one is shown masked.
+    out.push({
+      path: base,
+      message: issue.message,
+      value: base === "redis.url" && typeof value === "string" ? redactRedisUrl(value) : value,
+    });
   }
   return out;
 }
@@ -118,6 +125,13 @@ function requiredSecrets(cfg: Config, secrets: Secrets): ConfigProblem[] {
       path: "chat.matrix",
       message:
         "needs MATRIX_ACCESS_TOKEN or MATRIX_ACCESS_TOKEN_FILE in the environment (sunbeam-bot matrix login prints one)",
+    });
+  }
+  if (cfg.http.dashboard.enabled && !secrets.dashboardPassword) {
+    out.push({
+      path: "http.dashboard.enabled",
+      value: true,
+      message: "needs DASHBOARD_PASSWORD or DASHBOARD_PASSWORD_FILE in the environment",
     });
   }
   const lp = cfg.launchpad;

@@ -5,6 +5,9 @@ import { OciConfigSchema } from "./oci/config.js";
 import { MonorepoConfigSchema, RecheckConfigSchema } from "./charms/config.js";
 import { LaunchpadConfigSchema, launchpadProblems } from "./triage/config.js";
 import { SummaryConfigSchema, summaryCrossCheck } from "./summary/config.js";
+import { DashboardConfigSchema } from "./dashboard.js";
+import { clusterPrefixProblem, parseRedisUrl } from "./redis.js";
+import { errorMessage } from "./errors.js";
 
 export { DEFAULT_RELAY_KINDS, RELAY_KINDS };
 
@@ -81,13 +84,23 @@ const GerritSchema = z.strictObject({
 export const ConfigSchema = z.strictObject({
   redis: z
     .strictObject({
+      /** redis://, rediss://, redis+sentinel://h1,h2/<master>[/db] or redis+cluster://h1,h2 (docs/operations.md). */
       url: z
         .string()
-        .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+        .superRefine((url, ctx) => {
+          try {
+            parseRedisUrl(url);
+          } catch (err) {
+            ctx.addIssue({ code: "custom", message: errorMessage(err) });
+          }
+        })
         .default("redis://127.0.0.1:6379"),
       prefix: z
         .string()
-        .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '.', '-' or '_' only")
+        .regex(
+          /^(\{[A-Za-z0-9_.-]+\}|[A-Za-z0-9_.-]+)$/,
+          "letters, digits, '.', '-' or '_', or one {hash tag} of them (Redis Cluster)",
+        )
         .default("sunbeam"),
     })
     .prefault({}),
@@ -176,6 +189,8 @@ export const ConfigSchema = z.strictObject({
       enabled: z.boolean().default(true),
       host: nonEmpty.default("127.0.0.1"),
       port: z.number().int().min(0).max(65535).default(8080),
+      /** The Bull Board queue dashboard: off unless enabled; password DASHBOARD_PASSWORD. */
+      dashboard: DashboardConfigSchema.prefault({}),
     })
     .prefault({}),
   /** Several replicas on one Redis: leases for the connections only one of them may hold. */
@@ -239,6 +254,9 @@ export function crossCheck(cfg: Config): { path: string; message: string; value:
     );
     problems.push(...summaryCrossCheck(cfg.summary, cfg.rooms, enabledNetworks));
   }
+  const clusterProblem = clusterPrefixProblem(cfg.redis.url, cfg.redis.prefix);
+  if (clusterProblem)
+    problems.push({ path: "redis.prefix", message: clusterProblem, value: cfg.redis.prefix });
   const sr = cfg.recheck.suggestOnMerge;
   if (sr.enabled && sr.room && !cfg.rooms[sr.room]) {
     problems.push({

@@ -195,6 +195,7 @@ export class Bot {
       log: opts.log,
       ingest: (e) => this.ingest(e),
       stats: this.stats,
+      metrics: this.metrics,
     });
     const sender = new Sender(this.adapters, this.redis, config.redis.prefix, this.metrics, {
       console: config.chat.console.minIntervalMs,

@@ -63,12 +63,14 @@ export class Metrics {
     help: "Events recovered by REST backfill",
     registers: [this.registry],
   });
+  /** outcome: ignored, complete, prompted, reply-complete, reply-partial; a dry run adds "-dry-run". */
   readonly triageOutcomes = new Counter({
     name: `${P}triage_outcomes_total`,
     help: "Bug triage outcomes",
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  /** kind: comment, status, tags-add, tags-remove (counted by countCalls around the writing client). */
   readonly launchpadWrites = new Counter({
     name: `${P}launchpad_writes_total`,
     help: "Launchpad writes by kind",
@@ -102,4 +104,31 @@ export class Metrics {
     if (refresh) await refresh();
     return this.registry.metrics();
   }
+}
+
+/**
+ * Wraps a client so that each named method counts one `kind` in the counter when its call succeeds (a
+ * failed call wrote nothing). Used for the Launchpad writes: the client stays the one place that writes,
+ * and the count cannot drift from the calls actually made.
+ */
+export function countCalls<T extends object>(
+  target: T,
+  counter: Counter<"kind">,
+  kinds: Partial<Record<keyof T & string, string>>,
+): T {
+  return new Proxy(target, {
+    get(obj, prop) {
+      const value: unknown = Reflect.get(obj, prop, obj);
+      if (typeof value !== "function") return value;
+      // Bound to the real object: private fields and `this` keep working through the proxy.
+      const fn = value as (...args: unknown[]) => unknown;
+      const kind = typeof prop === "string" ? kinds[prop as keyof T & string] : undefined;
+      if (kind === undefined) return fn.bind(obj);
+      return async (...args: unknown[]) => {
+        const result = await fn.apply(obj, args);
+        counter.inc({ kind });
+        return result;
+      };
+    },
+  });
 }

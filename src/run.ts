@@ -95,13 +95,14 @@ export async function runBot(loaded: LoadedConfig, log: Logger, roles?: readonly
     adapters: (redis) => adaptersFor(loaded, redis, log),
     ...gerritKey(loaded),
   });
-  await bot.start();
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, "shutting down");
-      bot.stop().then(resolve, resolve);
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+  // Listen before starting: /readyz may answer while start() still runs, and a SIGTERM then (a rolling
+  // update) must still stop cleanly rather than kill the process mid-start.
+  const signalled = new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
   });
+  await bot.start();
+  const signal = await signalled;
+  log.info({ signal }, "shutting down");
+  await bot.stop().catch(() => undefined);
 }

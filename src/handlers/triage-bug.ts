@@ -1,4 +1,5 @@
 // Triage of Launchpad bugs: the first look at a new bug (ask the reporter once) and the re-check on a reply.
+import type { Metrics } from "../metrics.js";
 import { COUNTERS, type TriageCompletions } from "../summary/counters.js";
 import type { ChatTarget, Outbox } from "../chat/outbox.js";
 import type { Bug, BugRef, BugTask } from "../clients/launchpad.js";
@@ -47,6 +48,7 @@ export interface TriageBugDeps {
   stats?: { incr(counter: string, by?: number): Promise<void> };
   /** Prompt-to-completion times, for the summary's median. */
   completions?: Pick<TriageCompletions, "record">;
+  metrics?: Pick<Metrics, "triageOutcomes">;
 }
 
 export type TriageOutcome =
@@ -325,6 +327,9 @@ export function triageBug(deps: TriageBugDeps) {
   return async (event: LaunchpadEvent, ctx: { log?: Logger } = {}): Promise<void> => {
     const out = await flow(event, ctx);
     (ctx.log ?? deps.log).debug({ outcome: out }, "triage done");
+    deps.metrics?.triageOutcomes.inc({
+      outcome: "dryRun" in out && out.dryRun ? `${out.action}-dry-run` : out.action,
+    });
     // Only real writes count: a dry run asks nobody and completes nothing.
     if (out.action === "prompted" && !out.dryRun) await deps.stats?.incr(COUNTERS.prompted);
     if (out.action === "reply-complete" && !out.dryRun) {
