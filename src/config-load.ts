@@ -69,7 +69,13 @@ export function zodProblems(raw: unknown, issues: z.core.$ZodIssue[]): ConfigPro
     out.push({
       path: base,
       message: issue.message,
-      value: base === "redis.url" && typeof value === "string" ? redactRedisUrl(value) : value,
+      // Any URL that failed validation may carry credentials: never echo what stands before an '@'.
+      value:
+        base === "redis.url" && typeof value === "string"
+          ? redactRedisUrl(value)
+          : typeof value === "string" && value.includes("://")
+            ? value.replace(/\/\/[^/@\s]*@/g, "//***@")
+            : value,
     });
   }
   return out;

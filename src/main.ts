@@ -6,7 +6,7 @@ import { Sender } from "./chat/outbox.js";
 import { CommandRouter, type AnyCommand, type CommandServices, type StatusReport } from "./commands.js";
 import type { BotEvent, ChatCommandEvent } from "./events.js";
 import { runCommand } from "./handlers/run-command.js";
-import type { Logger } from "./log.js";
+import { scrubSecrets, type Logger } from "./log.js";
 import { Queues, type QueueName } from "./queues.js";
 import { RedisRateLimiter } from "./rate-limit.js";
 import { connectRedis, type Redis } from "./redis.js";
@@ -55,7 +55,13 @@ export interface BotOptions {
 class QueueOutbox implements Outbox {
   constructor(private readonly queues: Queues) {}
   async post(target: ChatTarget, message: { text: string }, sendId: string): Promise<void> {
-    await this.queues.add("chat-out", "send", { ...target, text: message.text, sendId }, `send:${sendId}`);
+    // Last line of defence: a reply quoting a server's error must never carry a credential to a room.
+    await this.queues.add(
+      "chat-out",
+      "send",
+      { ...target, text: scrubSecrets(message.text), sendId },
+      `send:${sendId}`,
+    );
   }
 }
 

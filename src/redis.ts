@@ -30,13 +30,16 @@ export const CLUSTER_SCHEME = "redis+cluster://";
 
 /** The URL with its passwords replaced by `***`, safe for error messages and logs. */
 export function redactRedisUrl(url: string): string {
-  return url
-    .replace(/^([a-z+]+:\/\/)([^@/?#]*)@/i, (_m, scheme: string, info: string) => {
-      const colon = info.indexOf(":");
-      // No colon: a lone word before '@' may well be a password typed without its ':'.
-      return colon === -1 ? `${scheme}***@` : `${scheme}${info.slice(0, colon)}:***@`;
-    })
-    .replace(/([?&]sentinelPassword=)[^&#]*/gi, "$1***");
+  return (
+    url
+      // Whatever stands before an '@' is masked, whatever the scheme looks like (a typo like `redis//:pw@h`).
+      .replace(/^(.*?)([^/@]*)@/, (_m, head: string, info: string) => {
+        const colon = info.indexOf(":");
+        // No colon: a lone word before '@' may well be a password typed without its ':'.
+        return colon === -1 ? `${head}***@` : `${head}${info.slice(0, colon)}:***@`;
+      })
+      .replace(/([?&]sentinelPassword=)[^&#]*/gi, "$1***")
+  );
 }
 
 function bad(url: string, why: string): UserError {

@@ -33,6 +33,15 @@ function unwrap(raw: string): string {
   return s;
 }
 
+/** A percent-encoded project name; a malformed escape (`%`, `%E0%A4%A`) is the user's mistake, not a crash. */
+function decodeProject(encoded: string, text: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new UserError(`bad project in ${text}`);
+  }
+}
+
 /** The host (with port) and path prefix that links must use, from the configured Gerrit URL. */
 function gerritBase(gerritUrl: string): { host: string; path: string } {
   const u = new URL(gerritUrl);
@@ -61,7 +70,7 @@ function parseUrl(text: string, gerritUrl: string): ChangeArg {
   // PolyGerrit: /c/<project>/+/912345[/3][/path/to/file]
   const poly = /^\/c\/(.+?)\/\+\/(\d+)(?:\/(\d+))?(?:\/.*)?$/.exec(path);
   if (poly?.[1] && poly[2]) {
-    return withPatchSet(toNumber(poly[2], "change"), poly[3], decodeURIComponent(poly[1]));
+    return withPatchSet(toNumber(poly[2], "change"), poly[3], decodeProject(poly[1], text));
   }
   // Project-less forms: /c/912345[/3] and the short link /912345
   const short = /^\/(?:c\/)?(\d+)(?:\/(\d+))?\/?$/.exec(path);
@@ -82,13 +91,7 @@ export function parseChangeRef(raw: string, gerritUrl: string): ChangeArg {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return parseUrl(text, gerritUrl);
   const id = /^([^~\s]+)~(\d+)$/.exec(text);
   if (id?.[1] && id[2]) {
-    let project: string;
-    try {
-      project = decodeURIComponent(id[1]);
-    } catch {
-      throw new UserError(`bad project in ${text}`);
-    }
-    return withPatchSet(toNumber(id[2], "change"), undefined, project);
+    return withPatchSet(toNumber(id[2], "change"), undefined, decodeProject(id[1], text));
   }
   throw new UserError(`not a change number or Gerrit link: ${text}`);
 }

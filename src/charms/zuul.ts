@@ -274,6 +274,8 @@ export function compilePattern(p: FilePattern): CompiledPattern {
     .replace(/\\\\|\\A|\\[zZ]/g, (m) => (m === "\\\\" ? m : m === "\\A" ? "^" : "$"));
   let re: RegExp | null;
   try {
+    // Alone first: an unbalanced source like "a)*(" is invalid, yet valid once wrapped in ^(?:…).
+    new RegExp(src, flags);
     re = new RegExp(`^(?:${src})`, flags);
   } catch {
     re = null; // reported by parseZuulConfig; Zuul would refuse the config, so it matches nothing here

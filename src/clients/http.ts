@@ -1,7 +1,7 @@
 // Shared HTTP helper: one place that classifies failures (transient, permanent) and retries with backoff.
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from "axios";
 import { PermanentError, RetryLaterError } from "../errors.js";
-import type { Logger } from "../log.js";
+import { registerSecret, scrubSecrets, type Logger } from "../log.js";
 
 /** A 4xx (other than 429) or an unusable response: retrying cannot help. Carries the HTTP status. */
 export class HttpPermanentError extends PermanentError {
@@ -126,6 +126,10 @@ export class HttpClient {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
+    if (opts.auth) {
+      // A server that echoes its request puts the basic-auth header in its error text: scrub that form too.
+      registerSecret(Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString("base64"));
+    }
     this.http = axios.create({
       baseURL: opts.baseURL,
       timeout: opts.timeoutMs ?? 30_000,
@@ -171,16 +175,18 @@ export class HttpClient {
         this.now(),
       );
       if (v.kind === "ok") return typeof res?.data === "string" ? res.data : "";
-      if (v.kind === "permanent") throw new HttpPermanentError(`${what}: ${v.reason}`, v.status);
+      // The reason quotes the server's body, which may echo our request: it can reach a log or a chat reply.
+      const reason = scrubSecrets(v.reason);
+      if (v.kind === "permanent") throw new HttpPermanentError(`${what}: ${reason}`, v.status);
       const backoff = Math.floor(
         this.random() * Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt),
       );
       const delay = v.retryAfterMs ?? backoff;
       const mayRepeat = idempotent || v.unprocessed;
       if (!mayRepeat || attempt >= this.retry.retries || delay > this.retry.maxRetryAfterMs) {
-        throw new RetryLaterError(`${what}: ${v.reason}`, Math.max(delay, this.retry.baseDelayMs));
+        throw new RetryLaterError(`${what}: ${reason}`, Math.max(delay, this.retry.baseDelayMs));
       }
-      this.opts.log?.warn({ what, reason: v.reason, attempt: attempt + 1, delayMs: delay }, "HTTP retry");
+      this.opts.log?.warn({ what, reason, attempt: attempt + 1, delayMs: delay }, "HTTP retry");
       await this.sleep(delay);
     }
   }
