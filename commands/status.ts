@@ -30,11 +30,18 @@ export default defineCommand({
     for (const [source, e] of Object.entries(st.lastEvents)) {
       if (source !== "gerrit") lines.push(`Last ${source} event: ${e.kind} at ${e.at}`);
     }
-    const q = Object.entries(st.queues).map(
+    // Only the queues with something in them are spelled out: nine idle queues are one word's news.
+    const all = Object.entries(st.queues);
+    const busy = all.filter(
+      ([, c]) => (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.failed ?? 0) > 0,
+    );
+    const q = busy.map(
       ([name, c]) =>
         `${name} ${c.waiting ?? 0} waiting, ${c.active ?? 0} active, ${c.delayed ?? 0} delayed, ${c.failed ?? 0} failed`,
     );
-    lines.push(`Queues: ${q.join("; ")}`);
+    const idle = all.length - busy.length;
+    if (busy.length === 0) lines.push(`Queues: all ${all.length} idle`);
+    else lines.push(`Queues: ${q.join("; ")}${idle > 0 ? `; ${idle} more idle` : ""}`);
     const nets = Object.entries(st.networks).map(([n, up]) => `${n} ${up ? "connected" : "DISCONNECTED"}`);
     if (nets.length) lines.push(`Chat: ${nets.join(", ")}`);
     for (const s of st.sections) lines.push(`${s.title}: ${s.lines.join("; ")}`);
