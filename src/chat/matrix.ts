@@ -230,6 +230,9 @@ export class MatrixAdapter implements ChatAdapter {
         path,
         undefined,
         noticeContent(message.text, opts.thread),
+        // A send that never gets an answer would hold the room's sender forever: give up, let the queue
+        // retry under the same txn id (the homeserver deduplicates it).
+        { localTimeoutMs: 30_000, priority: "auto" },
       );
       return { id: res.event_id };
     } catch (err) {

@@ -148,6 +148,8 @@ export class SlackAdapter implements ChatAdapter {
     const clientOptions = () => ({
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
+      // A post that never gets an answer would hold the room's sender forever: give up, let the queue retry.
+      timeout: 30_000,
       ...(o.slackApiUrl ? { slackApiUrl: o.slackApiUrl } : {}),
     });
     const logger = boltLogger(o.log);

@@ -56,6 +56,15 @@ export class GerritSource implements Source {
   private connectedSince = 0;
   private uptimeTimer: NodeJS.Timeout | undefined;
   private cursor = 0;
+  /**
+   * Where the oldest gap not yet backfilled starts (the cursor when it opened), until a backfill covering
+   * it succeeds. Live lines keep moving the cursor meanwhile (they arrive right after a reconnect or a
+   * dropped-output), so the backfill starts here, and the stored cursor never passes it: a process that
+   * dies before the backfill ends leaves the gap to the next one.
+   */
+  private gapFrom: number | undefined;
+  /** Bumped at every gap: a backfill closes the gaps only if none opened while it ran. */
+  private gaps = 0;
   private readonly counters: Counters = {
     reconnects: 0,
     backfilled: 0,
@@ -89,6 +98,7 @@ export class GerritSource implements Source {
     this.cursor = Number.isFinite(stored) && stored > 0 ? stored : Math.floor(Date.now() / 1000);
     if (!(stored > 0)) await this.o.redis.set(this.cursorKey, String(this.cursor));
     this.hadConnection = stored > 0;
+    this.gapFrom = undefined;
     this.stream.start();
   }
 
@@ -110,7 +120,8 @@ export class GerritSource implements Source {
   private onLine(line: string): void {
     if (this.pending.length >= (this.o.maxPending ?? 10_000)) {
       this.counters.dropped += 1;
-      this.backfillAgain = true;
+      // A lost line opens a gap; every line still pending is older than it, so today's cursor is safe.
+      this.requestBackfill("overflow");
       return;
     }
     this.pending.push(line);
@@ -201,12 +212,19 @@ export class GerritSource implements Source {
     await this.seen.mark(e);
     if (e.createdOn !== null && e.createdOn > this.cursor && !e.backfilled) {
       this.cursor = e.createdOn;
-      await this.o.redis.set(this.cursorKey, String(this.cursor));
+      await this.storeCursor();
     }
     return true;
   }
 
+  /** The cursor a restart may trust: never past a gap still waiting for its backfill. */
+  private async storeCursor(): Promise<void> {
+    await this.o.redis.set(this.cursorKey, String(Math.min(this.cursor, this.gapFrom ?? Infinity)));
+  }
+
   private requestBackfill(reason: string): void {
+    this.gapFrom = Math.min(this.gapFrom ?? this.cursor, this.cursor);
+    this.gaps += 1;
     if (this.backfilling) {
       this.backfillAgain = true;
       return;
@@ -227,7 +245,8 @@ export class GerritSource implements Source {
     }
     // Let the live lines that arrived before the gap be taken in first; their ids dedupe the overlap.
     await this.draining;
-    const since = this.cursor;
+    const since = Math.min(this.gapFrom ?? this.cursor, this.cursor);
+    const gaps = this.gaps;
     try {
       const query = this.o.projects.length
         ? `(${this.o.projects.map((p) => `project:${p}`).join(" OR ")})`
@@ -243,10 +262,10 @@ export class GerritSource implements Source {
         if (await this.accept(e)) fresh += 1;
         if (e.createdOn !== null) newest = Math.max(newest, e.createdOn);
       }
-      if (newest > this.cursor) {
-        this.cursor = newest;
-        await this.o.redis.set(this.cursorKey, String(this.cursor));
-      }
+      if (newest > this.cursor) this.cursor = newest;
+      // Every gap noted before this query is filled; one noted since keeps gapFrom for the next backfill.
+      if (this.gaps === gaps) this.gapFrom = undefined;
+      await this.storeCursor();
       this.counters.backfilled += fresh;
       this.o.metrics?.gerritBackfilled.inc(fresh);
       this.o.log.info(
