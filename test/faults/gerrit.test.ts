@@ -1,5 +1,6 @@
 // Fault suite, Gerrit side: SSH killed at random while events flow, REST failing during backfill, dropped-output
 // bursts. Every event is counted where it lands (the chat adapter) and must arrive exactly once.
+import { patchsetCreated } from "../helpers/gerrit-events.js";
 import { writeFileSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ChatAdapter, ChatMessage, SentMessage } from "../../src/chat/adapter.js";
@@ -144,21 +145,7 @@ function publish(r: Rig, n: number, at: number, live = true): void {
     }),
   );
   if (!live) return;
-  r.ssh.emitEvent({
-    type: "patchset-created",
-    change: {
-      project: "openstack/sunbeam-charms",
-      branch: "main",
-      number: n,
-      subject: `Change ${n}`,
-      owner: ALICE,
-    },
-    patchSet: { number: 1, revision: sha, uploader: ALICE },
-    uploader: ALICE,
-    project: "openstack/sunbeam-charms",
-    refName: "refs/heads/main",
-    eventCreatedOn: at,
-  });
+  r.ssh.emitEvent(patchsetCreated(n, sha, at));
 }
 
 async function statusNumber(r: Rig, label: string): Promise<number> {

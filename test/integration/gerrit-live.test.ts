@@ -1,4 +1,5 @@
 // The whole Gerrit path: real ssh2 client ↔ fake Gerrit SSH, backfill over the fake REST, real Redis, chat.
+import { patchsetCreated } from "../helpers/gerrit-events.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MemoryAdapter } from "../../src/chat/memory.js";
 import { validateConfig } from "../../src/config-load.js";
@@ -98,21 +99,7 @@ function publish(r: Rig, n: number, at: number): void {
       },
     }),
   );
-  r.ssh.emitEvent({
-    type: "patchset-created",
-    change: {
-      project: "openstack/sunbeam-charms",
-      branch: "main",
-      number: n,
-      subject: `Change ${n}`,
-      owner: ALICE,
-    },
-    patchSet: { number: 1, revision: sha, uploader: ALICE },
-    uploader: ALICE,
-    project: "openstack/sunbeam-charms",
-    refName: "refs/heads/main",
-    eventCreatedOn: at,
-  });
+  r.ssh.emitEvent(patchsetCreated(n, sha, at));
 }
 
 const relayed = (r: Rig) => r.chat.sent.map((m) => /proposed (\d+),1/.exec(m.text)?.[1]).filter(Boolean);
