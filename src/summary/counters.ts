@@ -5,7 +5,7 @@ import { keyFor } from "../redis.js";
 /**
  * Fields of the Stats counters hash (`<prefix>:bot:counters`, written with `Stats.incr(name)`) that the
  * summary reads. They only ever grow; a week's figure is the difference from the previous summary's snapshot.
- * `oci:announced` is written today; the others are written by the features that own them (see docs/summary.md).
+ * Written by the features that own them: triage (prompted, completed), rechecks, OCI announcements, the Gerrit source.
  */
 export const COUNTERS = {
   /** A triage prompt posted on a bug (the reporter was asked for missing debug info). */
