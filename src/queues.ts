@@ -112,6 +112,20 @@ export class Queues {
     await this.get(name).add(jobName, data, this.jobOptions(jobIdFor(jobId), extra));
   }
 
+  /** Resolves true once no queue has anything waiting, active or delayed; false after timeoutMs. */
+  async idle(timeoutMs = 15_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const counts = await this.counts();
+      const busy = Object.values(counts).some(
+        (c) => (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) > 0,
+      );
+      if (!busy) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  }
+
   async counts(): Promise<Record<string, Record<string, number>>> {
     const out: Record<string, Record<string, number>> = {};
     for (const name of QUEUE_NAMES) {

@@ -9,7 +9,8 @@ import { keyFor, type Redis } from "./redis.js";
 import { ConsoleAdapter } from "./chat/console.js";
 import type { LoadedConfig } from "./config-load.js";
 import type { Logger } from "./log.js";
-import { Bot, ROLES, type Role } from "./main.js";
+import { Bot } from "./main.js";
+import type { Role } from "./roles.js";
 
 /** Builds the chat adapters the config enables; Redis holds the Matrix sync position. */
 export function adaptersFor(loaded: LoadedConfig, redis: Redis, log: Logger): ChatAdapter[] {
@@ -71,20 +72,6 @@ function gerritKey(loaded: LoadedConfig): { gerritKey?: Buffer } {
       `cannot read gerrit.ssh.privateKeyFile ${file} (${(err as NodeJS.ErrnoException).code ?? "unreadable"})`,
     );
   }
-}
-
-/** `--only sources,workers` → the roles; an unknown name is a usage error naming it. */
-export function parseRoles(text: string): Role[] {
-  const names = text
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (names.length === 0) throw new UserError(`--only needs at least one role (${ROLES.join(", ")})`);
-  for (const n of names) {
-    if (!(ROLES as readonly string[]).includes(n))
-      throw new UserError(`--only: unknown role "${n}" (roles: ${ROLES.join(", ")})`);
-  }
-  return [...new Set(names)] as Role[];
 }
 
 export async function runBot(loaded: LoadedConfig, log: Logger, roles?: readonly Role[]): Promise<void> {

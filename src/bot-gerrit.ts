@@ -1,0 +1,69 @@
+// Wires Gerrit: the REST client (backfill, !affected, rechecks, the summary) and the SSH stream source,
+// which runs only on the holder of the gerrit-stream lease.
+import { GerritClient } from "./clients/gerrit.js";
+import type { Config } from "./config.js";
+import type { Secrets } from "./secrets.js";
+import type { GerritEvent } from "./events.js";
+import { Lease } from "./lease.js";
+import type { Logger } from "./log.js";
+import type { Metrics } from "./metrics.js";
+import type { Redis } from "./redis.js";
+import { gerritSourceFromConfig } from "./sources/gerrit-source.js";
+import type { Source } from "./sources/source.js";
+import type { Stats } from "./stats.js";
+
+export interface GerritWiring {
+  client: GerritClient | undefined;
+  sources: Source[];
+  /** Absent without an SSH stream to hold. */
+  lease: Lease | undefined;
+}
+
+export function wireGerrit(
+  config: Config,
+  secrets: Secrets,
+  deps: {
+    redis: Redis;
+    metrics: Metrics;
+    stats: Stats;
+    log: Logger;
+    ingest(e: GerritEvent): Promise<unknown>;
+    /** The SSH private key (read by the caller from gerrit.ssh.privateKeyFile). */
+    privateKey?: Buffer | undefined;
+    backoffMs?: { base: number; max: number } | undefined;
+  },
+): GerritWiring {
+  const g = config.gerrit;
+  if (!g) return { client: undefined, sources: [], lease: undefined };
+  const creds =
+    g.http && secrets.gerritHttpPassword ? { user: g.http.user, password: secrets.gerritHttpPassword } : {};
+  const client = new GerritClient({ url: g.url, log: deps.log, ...creds });
+  if (!g.ssh || !deps.privateKey) return { client, sources: [], lease: undefined };
+  const sources: Source[] = [
+    gerritSourceFromConfig(g, g.ssh, {
+      privateKey: deps.privateKey,
+      client,
+      ingest: deps.ingest,
+      redis: deps.redis,
+      prefix: config.redis.prefix,
+      log: deps.log.child({ source: "gerrit" }),
+      metrics: deps.metrics,
+      stats: deps.stats,
+      ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}),
+    }),
+  ];
+  const lease = new Lease({
+    redis: deps.redis,
+    prefix: config.redis.prefix,
+    ttlMs: config.scaleOut.leaseSeconds * 1000,
+    log: deps.log,
+    name: "gerrit-stream",
+    onAcquired: async () => {
+      for (const src of sources) await src.start();
+    },
+    onLost: async () => {
+      for (const src of sources) await src.stop().catch(() => undefined);
+    },
+  });
+  return { client, sources, lease };
+}

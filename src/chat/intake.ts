@@ -1,0 +1,24 @@
+// Pure: which incoming chat messages become command events, and the event (its id dedupes replicas).
+import type { ChatCommandEvent } from "../events.js";
+import type { IncomingMessage } from "./adapter.js";
+
+/** A command for the bot, or null: bots (itself included), ignored users and plain chatter are dropped. */
+export function commandEvent(
+  m: IncomingMessage,
+  bot: { commandPrefix: string; ignoreUsers: readonly string[] },
+): ChatCommandEvent | null {
+  if (m.fromBot || bot.ignoreUsers.includes(m.user)) return null;
+  if (!m.text.trimStart().startsWith(bot.commandPrefix)) return null;
+  return {
+    source: "chat",
+    kind: "chat.command",
+    // The network's own message id: a second replica (or a redelivery) queues the same job id.
+    id: `chat:${m.network}:${m.room}:${m.id}`,
+    network: m.network,
+    room: m.room,
+    user: m.user,
+    text: m.text,
+    createdOn: Math.floor(m.ts / 1000),
+    ...(m.thread ? { thread: m.thread } : {}),
+  };
+}
