@@ -1,0 +1,84 @@
+// The data of a recheck run: the trigger (a change, or an event such as an image move), the candidate
+// changes and the per-change decisions. Its own module so that both the planning (recheck-plan.ts) and
+// the texts (recheck-render.ts) use it without importing each other.
+
+export interface Vote {
+  /** Gerrit username (else name, e-mail or `#<account id>`) of the voter. */
+  account: string;
+  value: number;
+}
+
+export interface CandidateChange {
+  number: number;
+  project: string;
+  branch: string;
+  patchSet: number;
+  revision: string;
+  subject?: string;
+  url?: string;
+  /** Charms the change affects (declared dependencies, on the branch-head model). */
+  charms: readonly string[];
+  /** Verified votes on the current patch set. */
+  verified: readonly Vote[];
+}
+
+/** The change a `!recheck-affected` run names (typically a gate fix that just merged). */
+export interface TriggerChange {
+  number: number;
+  project: string;
+  branch: string;
+  subject?: string;
+  url?: string;
+  /** Charms the trigger affects. */
+  charms: readonly string[];
+}
+
+/**
+ * Something other than a change that makes charms build differently with no repository change, e.g. a
+ * pinned image tag that moved to a new digest. Its candidates are the open changes of `project`/`branch`.
+ */
+export interface TriggerEvent {
+  /** What the dedup marks are keyed by: the same id never rechecks a patch set twice (`oci:<image>@<digest>`). */
+  id: string;
+  /** How the texts name it: `ghcr.io/canonical/keystone:2024.1 moved to sha256:abcd1234…`. */
+  label: string;
+  project: string;
+  branch: string;
+  url?: string;
+  /** Charms the event changes. */
+  charms: readonly string[];
+}
+
+export type Trigger = TriggerChange | TriggerEvent;
+
+export function isChangeTrigger(t: Trigger): t is TriggerChange {
+  return "number" in t;
+}
+
+/** The trigger part of the dedup key: the change number (as before events existed), else the event id. */
+export function triggerId(t: Trigger): string {
+  return isChangeTrigger(t) ? String(t.number) : t.id;
+}
+
+/** Why a change is not rechecked, in the order they are tested (and listed in the reply). */
+export const SKIP_REASONS = [
+  "trigger",
+  "no-shared-charm",
+  "not-failing",
+  "already-rechecked",
+  "in-batch",
+  "cooldown",
+  "over-cap",
+  "rate-limited",
+  "post-failed",
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export type Decision =
+  | { change: CandidateChange; shared: string[]; action: "recheck" }
+  | { change: CandidateChange; shared: string[]; action: "skip"; reason: SkipReason; detail?: string };
+
+export interface RecheckPlan {
+  trigger: Trigger;
+  decisions: Decision[];
+}
