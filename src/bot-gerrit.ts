@@ -19,6 +19,15 @@ export interface GerritWiring {
   lease: Lease | undefined;
 }
 
+/** The REST account's basic-auth credentials, when the config names an HTTP user and its password is set. */
+export function gerritCredentials(
+  config: Config,
+  secrets: Secrets,
+): { user: string; password: string } | object {
+  const h = config.gerrit?.http;
+  return h && secrets.gerritHttpPassword ? { user: h.user, password: secrets.gerritHttpPassword } : {};
+}
+
 export function wireGerrit(
   config: Config,
   secrets: Secrets,
@@ -35,9 +44,7 @@ export function wireGerrit(
 ): GerritWiring {
   const g = config.gerrit;
   if (!g) return { client: undefined, sources: [], lease: undefined };
-  const creds =
-    g.http && secrets.gerritHttpPassword ? { user: g.http.user, password: secrets.gerritHttpPassword } : {};
-  const client = new GerritClient({ url: g.url, log: deps.log, ...creds });
+  const client = new GerritClient({ url: g.url, log: deps.log, ...gerritCredentials(config, secrets) });
   if (!g.ssh || !deps.privateKey) return { client, sources: [], lease: undefined };
   const sources: Source[] = [
     gerritSourceFromConfig(g, g.ssh, {

@@ -19,6 +19,7 @@ import { triageCli } from "./triage/cli.js";
 import { launchpadLogin } from "./triage/login.js";
 import { summaryCli } from "./summary/cli.js";
 import { GerritClient } from "./clients/gerrit.js";
+import { gerritCredentials } from "./bot-gerrit.js";
 import { ociSettings } from "./oci/config.js";
 import { passwordLogin } from "./chat/matrix.js";
 
@@ -127,13 +128,9 @@ export function buildProgram(): Command {
       }) => {
         const loaded = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config) : undefined;
         const g = loaded?.config.gerrit;
-        const password = loaded?.secrets.gerritHttpPassword;
         const gerrit =
-          o.change !== undefined && g
-            ? new GerritClient({
-                url: g.url,
-                ...(g.http && password ? { user: g.http.user, password } : {}),
-              })
+          o.change !== undefined && loaded && g
+            ? new GerritClient({ url: g.url, ...gerritCredentials(loaded.config, loaded.secrets) })
             : undefined;
         const layout = loaded?.config.monorepo?.layout;
         const r = await affectedCli({
@@ -221,13 +218,7 @@ export function buildProgram(): Command {
           redis: { url: config.redis.url, prefix: config.redis.prefix },
           ...(g
             ? {
-                gerrit: {
-                  url: g.url,
-                  projects: g.projects,
-                  ...(g.http && secrets.gerritHttpPassword
-                    ? { user: g.http.user, password: secrets.gerritHttpPassword }
-                    : {}),
-                },
+                gerrit: { url: g.url, projects: g.projects, ...gerritCredentials(config, secrets) },
               }
             : {}),
           launchpad: { apiRoot: config.launchpad?.apiRoot, projects: config.launchpad?.projects },

@@ -77,7 +77,8 @@ export function parseRange(range: string): [string, string] {
   return [m[1] || "HEAD", m[2] || "HEAD"];
 }
 
-function report(
+/** The report for changed files on a model: the affected answer plus where it came from. */
+export function affectedReport(
   model: MonorepoModel,
   files: string[],
   ref: string,
@@ -124,7 +125,7 @@ async function forChange(
     );
   }
   const model = await buildModel({ dir: o.repo, rev: choice.rev }, modelOpts);
-  const r = report(model, files, choice.ref, choice.source);
+  const r = affectedReport(model, files, choice.ref, choice.source);
   r.change = changeSummary(c, ps, o.gerritUrl);
   return r;
 }
@@ -179,7 +180,7 @@ export async function affectedCli(o: AffectedCliOptions): Promise<AffectedCliRes
   if (o.files !== undefined) {
     if (o.files.length === 0) throw new UserError("--files needs at least one path");
     const at = o.at ?? "HEAD";
-    r = report(
+    r = affectedReport(
       await buildModel({ dir: o.repo, rev: at }, modelOpts),
       [...new Set(o.files)].sort(),
       at,
@@ -190,7 +191,7 @@ export async function affectedCli(o: AffectedCliOptions): Promise<AffectedCliRes
     // Resolved first: `git diff` on an unknown name fails with git's own message, not a usage error.
     const [shaA, shaB] = [await revParse(o.repo, a), await revParse(o.repo, b)];
     const files = changedPaths(await diffNameStatus(o.repo, shaA, shaB));
-    r = report(await buildModel({ dir: o.repo, rev: shaB }, modelOpts), files, b, "rev");
+    r = affectedReport(await buildModel({ dir: o.repo, rev: shaB }, modelOpts), files, b, "rev");
   } else r = await forChange(o, modelOpts);
   if (o.json) return { output: JSON.stringify(r), exitCode: 0, result: r };
   const head: string[] = [];

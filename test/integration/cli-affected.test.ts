@@ -5,28 +5,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChangeInfo } from "../../src/clients/gerrit.js";
 import { connectRedis } from "../../src/redis.js";
 import { Stats } from "../../src/stats.js";
-import { FakeGerritRest, makeChange, verifiedLabels } from "../fakes/gerrit-rest.js";
+import { FakeGerritRest } from "../fakes/gerrit-rest.js";
+import { monorepoChange } from "../helpers/monorepo-changes.js";
 import { runCli, startCli, until } from "../helpers/cli.js";
 import { dropPrefix, randomPrefix, redisUrl } from "../helpers/redis.js";
 import { createSyntheticMonorepo, type SyntheticRepo } from "../helpers/synthetic-monorepo.js";
 
-const PROJECT = "openstack/sunbeam-charms";
 const IDENTITY_LIB = "charms/keystone-k8s/lib/charms/keystone_k8s/v0/identity_service.py";
-
-function change(n: number, files: string[], status: string, zuul?: number): ChangeInfo {
-  const c = makeChange(n, {
-    status,
-    branch: "main",
-    project: PROJECT,
-    updated: "2025-01-01 10:00:00.000000000",
-  });
-  const rev = c.revisions?.[c.current_revision ?? ""];
-  if (rev) rev.files = Object.fromEntries(files.map((f) => [f, { lines_inserted: 1, lines_deleted: 0 }]));
-  return zuul === undefined ? c : { ...c, ...verifiedLabels([{ username: "zuul", value: zuul }]) };
-}
 
 let repo: SyntheticRepo;
 let bare: string;
@@ -39,10 +26,10 @@ beforeAll(async () => {
   bare = await repo.bareClone();
   fake = await FakeGerritRest.start({ user: "sunbeam-bot", password: "rest-pw-123456" });
   fake.changes.push(
-    change(100, [IDENTITY_LIB], "MERGED"),
-    change(201, ["charms/glance-k8s/src/charm.py"], "NEW", -1),
-    change(202, ["charms/nova-k8s/src/charm.py"], "NEW", -1),
-    change(203, ["charms/placement-k8s/src/charm.py"], "NEW", 1),
+    monorepoChange(100, [IDENTITY_LIB], { status: "MERGED" }),
+    monorepoChange(201, ["charms/glance-k8s/src/charm.py"], { status: "NEW", zuul: -1 }),
+    monorepoChange(202, ["charms/nova-k8s/src/charm.py"], { status: "NEW", zuul: -1 }),
+    monorepoChange(203, ["charms/placement-k8s/src/charm.py"], { status: "NEW", zuul: 1 }),
   );
   dir = mkdtempSync(join(tmpdir(), "cli-affected-"));
 });

@@ -7,9 +7,7 @@ import { autoRecheck, imageMoves, wireOci } from "../../src/bot-oci.js";
 import { AffectedService, AUTO_REQUESTER } from "../../src/charms/affected-service.js";
 import { MonorepoConfigSchema, RecheckConfigSchema } from "../../src/charms/config.js";
 import { clearModelCache } from "../../src/charms/monorepo.js";
-import type { ChatMessage } from "../../src/chat/adapter.js";
-import type { ChatTarget, Outbox } from "../../src/chat/outbox.js";
-import { GerritClient, type ChangeInfo } from "../../src/clients/gerrit.js";
+import { GerritClient } from "../../src/clients/gerrit.js";
 import { validateConfig } from "../../src/config-load.js";
 import { Metrics } from "../../src/metrics.js";
 import { loadWatchList } from "../../src/oci/cli.js";
@@ -18,7 +16,9 @@ import { buildWatchList } from "../../src/oci/watch-list.js";
 import { Queues } from "../../src/queues.js";
 import { connectRedis } from "../../src/redis.js";
 import { Stats } from "../../src/stats.js";
-import { FakeGerritRest, makeChange, verifiedLabels } from "../fakes/gerrit-rest.js";
+import { FakeGerritRest } from "../fakes/gerrit-rest.js";
+import { monorepoChange } from "../helpers/monorepo-changes.js";
+import { MemoryOutbox } from "../helpers/memory-outbox.js";
 import { quietLogger, testConfig } from "../helpers/bot.js";
 import { dropPrefix, randomPrefix, redisUrl } from "../helpers/redis.js";
 import { pushImage, startRegistry, type TestRegistry } from "../helpers/registry.js";
@@ -26,29 +26,6 @@ import { createSyntheticMonorepo, type SyntheticRepo } from "../helpers/syntheti
 
 const PROJECT = "openstack/sunbeam-charms";
 const KEYSTONE = "canonical/keystone";
-
-class MemoryOutbox implements Outbox {
-  readonly posts: { target: ChatTarget; text: string; sendId: string }[] = [];
-  private readonly ids = new Set<string>();
-  async post(target: ChatTarget, message: ChatMessage, sendId: string): Promise<void> {
-    // Like the chat-out queue: a send id seen before is a duplicate job and posts nothing.
-    if (this.ids.has(sendId)) return;
-    this.ids.add(sendId);
-    this.posts.push({ target, text: message.text, sendId });
-  }
-}
-
-function change(n: number, files: string[], zuul: number, branch = "main"): ChangeInfo {
-  const c = makeChange(n, {
-    status: "NEW",
-    branch,
-    project: PROJECT,
-    updated: `2025-01-01 10:${String(n % 60).padStart(2, "0")}:00.000000000`,
-  });
-  const rev = c.revisions?.[c.current_revision ?? ""];
-  if (rev) rev.files = Object.fromEntries(files.map((f) => [f, { lines_inserted: 1, lines_deleted: 0 }]));
-  return { ...c, ...verifiedLabels([{ username: "zuul", value: zuul }]) };
-}
 
 let reg: TestRegistry;
 let repo: SyntheticRepo;
@@ -106,12 +83,16 @@ beforeEach(() => {
   fake.changes.splice(
     0,
     fake.changes.length,
-    change(201, ["charms/keystone-k8s/src/charm.py"], -1),
-    change(202, ["charms/nova-k8s/src/charm.py"], -1),
-    change(203, ["charms/keystone-k8s/src/charm.py"], 1),
-    change(204, ["charms/placement-k8s/src/charm.py"], -1),
-    change(205, ["ops-sunbeam/ops_sunbeam/core.py"], -2),
-    change(206, ["charms/keystone-k8s/src/charm.py"], -1, "stable/2024.1"),
+    monorepoChange(201, ["charms/keystone-k8s/src/charm.py"], { zuul: -1, minute: 21 }),
+    monorepoChange(202, ["charms/nova-k8s/src/charm.py"], { zuul: -1, minute: 22 }),
+    monorepoChange(203, ["charms/keystone-k8s/src/charm.py"], { zuul: 1, minute: 23 }),
+    monorepoChange(204, ["charms/placement-k8s/src/charm.py"], { zuul: -1, minute: 24 }),
+    monorepoChange(205, ["ops-sunbeam/ops_sunbeam/core.py"], { zuul: -2, minute: 25 }),
+    monorepoChange(206, ["charms/keystone-k8s/src/charm.py"], {
+      zuul: -1,
+      minute: 26,
+      branch: "stable/2024.1",
+    }),
   );
   fake.reviews.splice(0);
 });

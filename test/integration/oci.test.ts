@@ -1,10 +1,9 @@
 // Image watching end to end against Debian's real docker-registry: polls, announcements, restarts, 429, paging, bump.
+import { MemoryOutbox } from "../helpers/memory-outbox.js";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ChatTarget, Outbox } from "../../src/chat/outbox.js";
-import type { ChatMessage } from "../../src/chat/adapter.js";
 import { RegistryClient } from "../../src/clients/registry.js";
 import { announceOci } from "../../src/handlers/announce-oci.js";
 import { imagesService, loadWatchList, ociBump, ociCheck, type OciCheckReport } from "../../src/oci/cli.js";
@@ -22,17 +21,6 @@ let reg: TestRegistry;
 let front: RegistryFront;
 let redis: Redis;
 let prefix: string;
-
-class MemoryOutbox implements Outbox {
-  readonly posts: { target: ChatTarget; text: string; sendId: string }[] = [];
-  private readonly ids = new Set<string>();
-  async post(target: ChatTarget, message: ChatMessage, sendId: string): Promise<void> {
-    // Like the chat-out queue: a send id seen before is a duplicate job and posts nothing.
-    if (this.ids.has(sendId)) return;
-    this.ids.add(sendId);
-    this.posts.push({ target, text: message.text, sendId });
-  }
-}
 
 const client = () =>
   new RegistryClient({

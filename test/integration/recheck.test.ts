@@ -19,32 +19,14 @@ import { connectRedis } from "../../src/redis.js";
 import affectedCommand from "../../commands/affected.js";
 import recheckCommand from "../../commands/recheck-affected.js";
 import { COMMANDS } from "../../commands/index.js";
-import { FakeGerritRest, makeChange, verifiedLabels } from "../fakes/gerrit-rest.js";
+import { FakeGerritRest, verifiedLabels } from "../fakes/gerrit-rest.js";
+import { monorepoChange } from "../helpers/monorepo-changes.js";
 import { quietLogger } from "../helpers/bot.js";
 import { dropPrefix, randomPrefix, redisUrl } from "../helpers/redis.js";
 import { createSyntheticMonorepo, type SyntheticRepo } from "../helpers/synthetic-monorepo.js";
 
 const PROJECT = "openstack/sunbeam-charms";
 const IDENTITY_LIB = "charms/keystone-k8s/lib/charms/keystone_k8s/v0/identity_service.py";
-
-function change(
-  n: number,
-  files: string[],
-  o: { status?: string; branch?: string; project?: string; zuul?: number; ps?: number; minute?: number } = {},
-): ChangeInfo {
-  const c = makeChange(n, {
-    status: o.status ?? "NEW",
-    branch: o.branch ?? "main",
-    project: o.project ?? PROJECT,
-    updated: `2025-01-01 10:${String(o.minute ?? 0).padStart(2, "0")}:00.000000000`,
-  });
-  const rev = c.revisions?.[c.current_revision ?? ""];
-  if (rev) {
-    rev._number = o.ps ?? 1;
-    rev.files = Object.fromEntries(files.map((f) => [f, { lines_inserted: 1, lines_deleted: 0 }]));
-  }
-  return o.zuul === undefined ? c : { ...c, ...verifiedLabels([{ username: "zuul", value: o.zuul }]) };
-}
 
 /** Adds a patch set to a seeded change (its Verified votes are gone, as on a real new patch set). */
 function newPatchSet(c: ChangeInfo, zuul: number): void {
@@ -91,16 +73,20 @@ beforeEach(() => {
     0,
     fake.changes.length,
     // Trigger: an internal lib of keystone, used by glance and placement.
-    change(100, [IDENTITY_LIB], { status: "MERGED", minute: 1 }),
-    change(201, ["charms/glance-k8s/src/charm.py"], { zuul: -1, minute: 2 }),
-    change(202, ["charms/nova-k8s/src/charm.py"], { zuul: -1, minute: 3 }),
-    change(203, ["charms/placement-k8s/src/charm.py"], { zuul: 1, minute: 4 }),
-    change(204, ["charms/keystone-k8s/src/charm.py"], { zuul: -2, minute: 5 }),
-    change(205, ["charms/keystone-k8s/src/charm.py"], { zuul: -1, branch: "stable/2024.1", minute: 6 }),
-    change(206, ["charms/glance-k8s/src/charm.py"], { zuul: -1, status: "ABANDONED", minute: 7 }),
-    change(101, ["ops-sunbeam/ops_sunbeam/core.py"], { status: "MERGED", minute: 8 }),
-    change(102, ["charms/nova-k8s/src/charm.py"], { status: "MERGED", minute: 9 }),
-    change(300, ["README"], { project: "openstack/other", minute: 10 }),
+    monorepoChange(100, [IDENTITY_LIB], { status: "MERGED", minute: 1 }),
+    monorepoChange(201, ["charms/glance-k8s/src/charm.py"], { zuul: -1, minute: 2 }),
+    monorepoChange(202, ["charms/nova-k8s/src/charm.py"], { zuul: -1, minute: 3 }),
+    monorepoChange(203, ["charms/placement-k8s/src/charm.py"], { zuul: 1, minute: 4 }),
+    monorepoChange(204, ["charms/keystone-k8s/src/charm.py"], { zuul: -2, minute: 5 }),
+    monorepoChange(205, ["charms/keystone-k8s/src/charm.py"], {
+      zuul: -1,
+      branch: "stable/2024.1",
+      minute: 6,
+    }),
+    monorepoChange(206, ["charms/glance-k8s/src/charm.py"], { zuul: -1, status: "ABANDONED", minute: 7 }),
+    monorepoChange(101, ["ops-sunbeam/ops_sunbeam/core.py"], { status: "MERGED", minute: 8 }),
+    monorepoChange(102, ["charms/nova-k8s/src/charm.py"], { status: "MERGED", minute: 9 }),
+    monorepoChange(300, ["README"], { project: "openstack/other", minute: 10 }),
   );
   fake.reviews.splice(0);
 });
