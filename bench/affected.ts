@@ -1,8 +1,8 @@
 // Bench: monorepo model build and per-change affected queries on a generated monorepo, against the naive baseline.
 import { rng } from "./rng.js";
 import { isDeepStrictEqual } from "node:util";
-import { affected, naiveAffected, prepare, type AffectedResult } from "../src/charms/affected.js";
-import { buildModel, clearModelCache, type MonorepoModel } from "../src/charms/monorepo.js";
+import { affected, naiveAffected, prepare, type AffectedResult } from "../src/features/affected/affected.js";
+import { buildModel, clearModelCache, type MonorepoModel } from "../src/integrations/monorepo/monorepo.js";
 import { generateMonorepo } from "../test/helpers/synthetic-monorepo.js";
 import { percentile } from "./pipeline.js";
 

@@ -1,9 +1,9 @@
 // Bench: a burst of 100 Gerrit events for one Slack channel: messages posted and 429s from the fake Slack.
-import { validateConfig } from "../src/config-load.js";
-import { createLogger } from "../src/log.js";
+import { validateConfig } from "../src/app/config-load.js";
+import { createLogger } from "../src/core/log.js";
 import { Bot } from "../src/main.js";
-import { adaptersFor } from "../src/run.js";
-import { parseGerritLine } from "../src/sources/gerrit-parse.js";
+import { adaptersFor } from "../src/app/run.js";
+import { parseGerritLine } from "../src/integrations/gerrit/parse.js";
 import { FakeSlack } from "../test/fakes/slack-api.js";
 
 export interface BurstResult {

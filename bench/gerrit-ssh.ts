@@ -1,7 +1,7 @@
 // Bench: Gerrit events from the fake SSH server through the real ssh2 client, queues and relay to chat.
 import { MemoryAdapter } from "../src/chat/memory.js";
-import { validateConfig } from "../src/config-load.js";
-import { createLogger } from "../src/log.js";
+import { validateConfig } from "../src/app/config-load.js";
+import { createLogger } from "../src/core/log.js";
 import { Bot } from "../src/main.js";
 import { FakeGerritSsh, generateKeyPair } from "../test/fakes/gerrit-ssh.js";
 import { percentile, sampleLines, type Throughput } from "./pipeline.js";

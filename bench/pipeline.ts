@@ -1,11 +1,11 @@
 // Bench: Gerrit events through parse → enqueue → worker → chat, against bare BullMQ on the same Redis.
 import { Queue, Worker } from "bullmq";
 import { MemoryAdapter } from "../src/chat/memory.js";
-import { validateConfig } from "../src/config-load.js";
-import { createLogger } from "../src/log.js";
+import { validateConfig } from "../src/app/config-load.js";
+import { createLogger } from "../src/core/log.js";
 import { Bot } from "../src/main.js";
-import { connectRedis } from "../src/redis.js";
-import { parseGerritLine } from "../src/sources/gerrit-parse.js";
+import { connectRedis } from "../src/core/redis.js";
+import { parseGerritLine } from "../src/integrations/gerrit/parse.js";
 
 export function sampleLines(n: number, offset = 0): string[] {
   return Array.from({ length: n }, (_, i) =>

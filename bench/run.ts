@@ -1,5 +1,5 @@
 // `npm run bench`: every figure as one JSON document, each against a baseline measured in the same run.
-import { startRedisServer } from "../src/redis-server.js";
+import { startRedisServer } from "../src/core/redis-server.js";
 import { bareBullmq, botPipeline } from "./pipeline.js";
 import { gerritSshPipeline } from "./gerrit-ssh.js";
 import { burstToSlack } from "./burst.js";

@@ -3,12 +3,12 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { ChatAdapter, ChatMessage, SentMessage } from "../src/chat/adapter.js";
-import { validateConfig } from "../src/config-load.js";
-import { createLogger } from "../src/log.js";
+import { validateConfig } from "../src/app/config-load.js";
+import { createLogger } from "../src/core/log.js";
 import { Bot } from "../src/main.js";
-import { connectRedis, type Redis } from "../src/redis.js";
-import { startRedisServer } from "../src/redis-server.js";
-import { parseGerritLine } from "../src/sources/gerrit-parse.js";
+import { connectRedis, type Redis } from "../src/core/redis.js";
+import { startRedisServer } from "../src/core/redis-server.js";
+import { parseGerritLine } from "../src/integrations/gerrit/parse.js";
 
 const FIRST = 1_000_000;
 /** The lag histogram samples a timer of this period; its values include the period, which is subtracted. */

@@ -1,6 +1,6 @@
 // Bench: bugs evaluated per second by the pure checklist evaluator, on a realistic generated mix of reports.
 import { rng } from "./rng.js";
-import { bugText, evaluate, loadChecklist, type BugForTriage } from "../src/triage/checklist.js";
+import { bugText, evaluate, loadChecklist, type BugForTriage } from "../src/features/triage/checklist.js";
 
 export interface TriageBenchResult {
   bugs: number;

@@ -1,19 +1,14 @@
 // `sunbeam-bot` subcommands (commander). User errors print one clear message and exit 2, never a stack.
 import { Command, CommanderError } from "commander";
-import {
-  ConfigError,
-  formatProblems,
-  loadConfigFile,
-  validateConfig,
-  type LoadedConfig,
-} from "./config-load.js";
-import { UserError, errorMessage } from "./errors.js";
-import { createLogger } from "./log.js";
-import { formatReplayLine, readLines, replayLines } from "./replay.js";
-import { runDemo } from "./demo.js";
-import { runBot } from "./run.js";
-import { ROLES, parseRoles } from "./roles.js";
-import { addToolCommands } from "./cli-tools.js";
+import { ConfigError, formatProblems } from "./core/config-load.js";
+import { loadConfigFile, validateConfig, type LoadedConfig } from "./app/config-load.js";
+import { UserError, errorMessage } from "./core/errors.js";
+import { createLogger } from "./core/log.js";
+import { formatReplayLine, readLines, replayLines } from "./app/replay.js";
+import { runDemo } from "./app/demo.js";
+import { runBot } from "./app/run.js";
+import { ROLES, parseRoles } from "./core/roles.js";
+import { addToolCommands } from "./app/cli-tools.js";
 
 function configPath(opt: string | undefined, required: boolean): string | undefined {
   const file = opt ?? process.env.SUNBEAM_BOT_CONFIG;

@@ -1,34 +1,31 @@
 // Composition root: config -> Redis, queues, chat adapters, workers, sources; clean shutdown.
-import type { LoadedConfig } from "./config-load.js";
+import type { LoadedConfig } from "./app/config-load.js";
 import type { ChatAdapter, IncomingMessage } from "./chat/adapter.js";
-import { ChatConnections } from "./bot-chat.js";
-import { wireGerrit } from "./bot-gerrit.js";
-import type { GerritClient } from "./clients/gerrit.js";
+import { ChatConnections } from "./app/chat-connections.js";
+import { wireGerrit } from "./app/gerrit-intake.js";
+import type { GerritClient } from "./integrations/gerrit/client.js";
 import type { Outbox } from "./chat/outbox.js";
-import { CommandRouter, type AnyCommand, type CommandServices, type StatusReport } from "./commands.js";
-import type { BotEvent } from "./events.js";
+import { CommandRouter, type AnyCommand, type CommandServices, type StatusReport } from "./core/commands.js";
+import type { BotEvent } from "./core/events.js";
 import { commandEvent } from "./chat/intake.js";
-import { runCommand } from "./handlers/run-command.js";
-import type { Logger } from "./log.js";
-import { Queues, type QueueName } from "./queues.js";
-import { RedisRateLimiter } from "./rate-limit.js";
-import { connectRedis, type Redis } from "./redis.js";
-import { Stats } from "./stats.js";
-import { Workers, settlesWithin } from "./worker.js";
-import { errorMessage } from "./errors.js";
-import { startHttp, type HttpServer } from "./http.js";
-import { botRoutes } from "./bot-routes.js";
-import { wireRelay, type RelayWiring } from "./bot-relay.js";
-import { wireOci, type OciWiring } from "./bot-oci.js";
-import { wireTriage, type TriageWiring } from "./bot-triage.js";
-import { wireAffected, type AffectedWiring } from "./bot-affected.js";
-import { wireSummary, type SummaryWiring } from "./bot-summary.js";
+import { runCommand } from "./app/run-command.js";
+import type { Logger } from "./core/log.js";
+import { Queues, type QueueName } from "./core/queues.js";
+import { RedisRateLimiter } from "./core/rate-limit.js";
+import { connectRedis, type Redis } from "./core/redis.js";
+import { Stats } from "./core/stats.js";
+import { Workers, settlesWithin, type HandlerTable } from "./core/worker.js";
+import type { FeatureParts } from "./core/feature.js";
+import { FEATURES, ROUTES } from "./features.js";
+import { errorMessage } from "./core/errors.js";
+import { startHttp, type HttpServer } from "./core/http-server.js";
+import { botRoutes } from "./app/http-routes.js";
 import { QueueOutbox } from "./chat/queue-outbox.js";
-import { Metrics } from "./metrics.js";
-import type { Source } from "./sources/source.js";
-import { COMMANDS } from "../commands/index.js";
-import { ROLES, type Role } from "./roles.js";
-import type { Lease } from "./lease.js";
+import { Metrics } from "./core/metrics.js";
+import type { Source } from "./core/source.js";
+import { COMMANDS } from "./app/commands/index.js";
+import { ROLES, type Role } from "./core/roles.js";
+import type { Lease } from "./core/lease.js";
 
 export interface BotOptions {
   loaded: LoadedConfig;
@@ -53,10 +50,8 @@ export class Bot {
   readonly metrics = new Metrics();
   readonly gerrit: GerritClient | undefined;
   readonly sources: Source[];
-  private readonly relay: RelayWiring;
-  private readonly oci: OciWiring;
-  private readonly triage: TriageWiring;
-  private readonly summary: SummaryWiring;
+  private readonly features: FeatureParts[];
+  private readonly serviceTable: CommandServices;
   private readonly workers: Workers;
   /** The networks and the chat-out sender, run by the holder of the chat lease. */
   private readonly chat: ChatConnections;
@@ -64,7 +59,6 @@ export class Bot {
   /** Leases for the connections only one replica may hold: the Gerrit stream and the chat networks. */
   private readonly leases: Lease[] = [];
   private readonly sourcesLease: Lease | undefined;
-  private readonly affected: AffectedWiring;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | undefined;
   http: HttpServer | undefined;
@@ -75,7 +69,7 @@ export class Bot {
     this.redis = connectRedis(config.redis.url);
     this.redis.on("error", (err) => opts.log.warn({ err: errorMessage(err) }, "redis connection error"));
     const settleMs = (config.gerrit?.settleSeconds ?? 0) * 1000;
-    this.queues = new Queues(this.redis, config.redis.prefix, config.jobs, settleMs);
+    this.queues = new Queues(this.redis, config.redis.prefix, config.jobs, settleMs, ROUTES);
     this.stats = new Stats(this.redis, config.redis.prefix);
     this.outbox = new QueueOutbox(this.queues);
     const adapters = typeof opts.adapters === "function" ? opts.adapters(this.redis) : opts.adapters;
@@ -107,39 +101,26 @@ export class Bot {
     this.gerrit = gerrit.client;
     this.sources = gerrit.sources;
     this.sourcesLease = gerrit.lease;
-    this.affected = wireAffected(config, {
-      gerrit: this.gerrit,
-      redis: this.redis,
-      outbox: this.outbox,
-      stats: this.stats,
-      log: opts.log,
-    });
-    this.summary = wireSummary(config, {
-      gerrit: this.gerrit,
+    // Each feature is built with the shared context; its services join `services` at once, so a feature
+    // listed later (OCI's auto-recheck) can use one listed earlier (the affected feature's rechecker).
+    this.serviceTable = { status: () => this.status() };
+    const ctx = {
+      config,
+      secrets: opts.loaded.secrets,
       redis: this.redis,
       queues: this.queues,
       outbox: this.outbox,
-      stats: this.stats,
-      log: opts.log,
-    });
-    this.relay = wireRelay(config, this.redis, this.queues, this.outbox);
-    this.oci = wireOci(config, {
-      redis: this.redis,
-      queues: this.queues,
-      outbox: this.outbox,
-      metrics: this.metrics,
-      stats: this.stats,
-      log: opts.log,
-      ...(this.affected.service ? { affected: this.affected.service } : {}),
-    });
-    this.triage = wireTriage(config, opts.loaded.secrets, {
-      redis: this.redis,
-      queues: this.queues,
-      outbox: this.outbox,
-      log: opts.log,
-      ingest: (e) => this.ingest(e),
       stats: this.stats,
       metrics: this.metrics,
+      log: opts.log,
+      ingest: (e: BotEvent) => this.ingest(e),
+      services: this.serviceTable,
+      gerrit: this.gerrit,
+    };
+    this.features = FEATURES.map((f) => {
+      const parts = f.create(ctx);
+      Object.assign(this.serviceTable, parts.services ?? {});
+      return parts;
     });
     const workerOpts = {
       connection: this.redis,
@@ -152,14 +133,10 @@ export class Bot {
       lockMs: config.jobs.lockSeconds * 1000,
     };
     this.workers = new Workers(
-      {
-        ...this.relay.handlers,
-        commands: runCommand(this.router, this.services(), this.outbox, this.metrics),
-        ...this.oci.handlers,
-        ...this.triage.handlers,
-        ...this.affected.handlers,
-        ...this.summary.handlers,
-      },
+      Object.assign(
+        { commands: runCommand(this.router, this.serviceTable, this.outbox, this.metrics) },
+        ...this.features.map((f) => f.handlers ?? {}),
+      ) as HandlerTable,
       workerOpts,
     );
     this.chat = new ChatConnections(adapters, {
@@ -172,22 +149,14 @@ export class Bot {
     });
   }
 
+  /** What the commands see: every feature's services and the bot's status. */
   services(): CommandServices {
-    return {
-      status: () => this.status(),
-      subscriptions: this.relay.subscriptions,
-      ...(this.affected.service ? { affected: this.affected.service } : {}),
-      ...this.oci.services,
-      ...this.triage.services,
-      ...this.summary.services,
-    };
+    return this.serviceTable;
   }
 
   /** Job schedulers: BullMQ runs each tick once however many replicas upsert the same scheduler. */
   private async startSchedulers(): Promise<void> {
-    await this.oci.schedule();
-    await this.triage.schedule();
-    await this.summary.schedule();
+    for (const f of this.features) await f.schedule?.();
   }
 
   async status(): Promise<StatusReport> {
@@ -210,7 +179,7 @@ export class Bot {
       await this.sourcesLease.start();
     }
     if (this.roles.has("scheduler")) await this.startSchedulers();
-    if (this.roles.has("workers")) this.affected.start();
+    if (this.roles.has("workers")) for (const f of this.features) f.start?.();
     this.opts.log.info(
       { networks: [...this.chat.adapters.keys()], roles: [...this.roles] },
       "sunbeam-bot started",
@@ -283,7 +252,7 @@ export class Bot {
   /** Stops intake first, lets running jobs finish, then closes Redis. Safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.affected.stop();
+      for (const f of this.features) f.stop?.();
       await this.sourcesLease?.stop();
       await this.http?.close();
       // Running jobs finish first (their replies still reach the adapters); new messages wait in Redis.

@@ -1,9 +1,8 @@
 // The ChatAdapter interface: the small surface (start, send, sendDirect, stop) every network implements.
 
-/** A message to send. `text` is a small Markdown subset ([label](url), **bold**, `code`, "- " lists). */
-export interface ChatMessage {
-  text: string;
-}
+import type { ChatMessage } from "../core/outbox.js";
+
+export type { ChatMessage };
 
 export interface SendOptions {
   /** Thread root id to reply in, where the network has threads. */

@@ -1,5 +1,5 @@
 // Pure: which incoming chat messages become command events, and the event (its id dedupes replicas).
-import type { ChatCommandEvent } from "../events.js";
+import type { ChatCommandEvent } from "../core/events.js";
 import type { IncomingMessage } from "./adapter.js";
 
 /** A command for the bot, or null: bots (itself included), ignored users and plain chatter are dropped. */

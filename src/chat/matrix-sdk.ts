@@ -5,8 +5,8 @@ import { logger as sdkRootLogger } from "matrix-js-sdk/lib/logger.js";
 import { z } from "zod";
 import { toPlainText, type IncomingMessage } from "./adapter.js";
 import { fitRendered, MATRIX_MAX_CHARS, toMatrixHtml } from "./format.js";
-import type { Logger } from "../log.js";
-import { errorMessage, PermanentError, RetryLaterError } from "../errors.js";
+import type { Logger } from "../core/log.js";
+import { errorMessage, PermanentError, RetryLaterError } from "../core/errors.js";
 
 type SavedSync = Awaited<ReturnType<MemoryStore["getSavedSync"]>>;
 type SdkLogger = NonNullable<ICreateClientOpts["logger"]>;

@@ -23,8 +23,8 @@ import {
   sdkLogger,
   txnIdFor,
 } from "./matrix-sdk.js";
-import type { Logger } from "../log.js";
-import { errorMessage } from "../errors.js";
+import type { Logger } from "../core/log.js";
+import { errorMessage } from "../core/errors.js";
 
 export {
   classifyMatrixError,

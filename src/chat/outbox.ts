@@ -1,29 +1,12 @@
 // The outbound path: every chat message is a job on the chat-out queue, sent with an idempotent send id.
 import type { Redis } from "ioredis";
-import type { ChatAdapter, ChatMessage } from "./adapter.js";
-import { PermanentError, RetryLaterError } from "../errors.js";
-import type { Metrics } from "../metrics.js";
-import { keyFor } from "../redis.js";
+import type { ChatAdapter } from "./adapter.js";
+import type { ChatMessage, OutboundJob } from "../core/outbox.js";
+import { PermanentError, RetryLaterError } from "../core/errors.js";
+import type { Metrics } from "../core/metrics.js";
+import { keyFor } from "../core/redis.js";
 
-export interface ChatTarget {
-  network: string;
-  /** Room/channel id on that network, or a user id when `direct` is set. */
-  room: string;
-  thread?: string;
-  /** Messages with the same key share a thread (the first one is its root), where the network has threads. */
-  threadKey?: string;
-  direct?: boolean;
-}
-
-export interface OutboundJob extends ChatTarget {
-  text: string;
-  sendId: string;
-}
-
-/** Anything that can put a message on the outbound queue (handlers and commands only see this). */
-export interface Outbox {
-  post(target: ChatTarget, message: ChatMessage, sendId: string): Promise<void>;
-}
+export type { ChatTarget, OutboundJob, Outbox } from "../core/outbox.js";
 
 /**
  * Reserves the next send slot of a room, in arrival order: slot = max(now, previous slot + interval).

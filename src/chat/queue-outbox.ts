@@ -1,6 +1,6 @@
 // The Outbox every handler and command posts through: one chat-out job per message, its send id the job id.
-import { scrubSecrets } from "../log.js";
-import type { Queues } from "../queues.js";
+import { scrubSecrets } from "../core/log.js";
+import type { Queues } from "../core/queues.js";
 import type { ChatTarget, Outbox } from "./outbox.js";
 
 /** Posts to the chat-out queue; the send id becomes the job id, so a retried job never posts twice. */

@@ -2,8 +2,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { App, Receiver } from "@slack/bolt";
-import type { Logger } from "../log.js";
-import { errorMessage } from "../errors.js";
+import type { Logger } from "../core/log.js";
+import { errorMessage } from "../core/errors.js";
 
 /** Slack's window: requests signed more than five minutes away from now (either way) are replays or junk. */
 export const SLACK_MAX_SKEW_SECONDS = 300;

@@ -3,8 +3,8 @@ import { App, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } 
 import type { ChatAdapter, ChatMessage, IncomingMessage, SendOptions, SentMessage } from "./adapter.js";
 import { fitRendered, SLACK_MAX_CHARS, toSlackMrkdwn } from "./format.js";
 import { SlackHttpReceiver } from "./slack-http.js";
-import type { Logger } from "../log.js";
-import { errorMessage, PermanentError, RetryLaterError } from "../errors.js";
+import type { Logger } from "../core/log.js";
+import { errorMessage, PermanentError, RetryLaterError } from "../core/errors.js";
 
 export interface SlackOptions {
   /** xoxb- bot token (chat:write, channels:history, groups:history, im:history, app_mentions:read, im:write, commands). */

@@ -1,6 +1,6 @@
 // A fake Gerrit REST server (node:http on 127.0.0.1): queries, changes, files, reviews, XSSI prefix, basic auth.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { ChangeInfo, ChangeMessageInfo, RevisionInfo } from "../../src/clients/gerrit.js";
+import type { ChangeInfo, ChangeMessageInfo, RevisionInfo } from "../../src/integrations/gerrit/client.js";
 
 export interface RecordedReview {
   changeId: string;

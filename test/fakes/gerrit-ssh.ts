@@ -3,7 +3,7 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
 import ssh2 from "ssh2";
 import type { ServerChannel } from "ssh2";
-import { sshFingerprint } from "../../src/sources/gerrit-stream.js";
+import { sshFingerprint } from "../../src/integrations/gerrit/stream.js";
 
 const { Server, utils } = ssh2;
 

@@ -1,10 +1,10 @@
 // Fault suite, chat side: Slack and Matrix (real SDKs, wire-level fakes) answering 429, 5xx, resets, stalls and
 // lost answers while a burst of Gerrit events is relayed. Each event must reach its room exactly once.
 import { afterEach, describe, expect, it } from "vitest";
-import { validateConfig } from "../../src/config-load.js";
+import { validateConfig } from "../../src/app/config-load.js";
 import { Bot } from "../../src/main.js";
-import { adaptersFor } from "../../src/run.js";
-import { parseGerritLine } from "../../src/sources/gerrit-parse.js";
+import { adaptersFor } from "../../src/app/run.js";
+import { parseGerritLine } from "../../src/integrations/gerrit/parse.js";
 import { FakeHomeserver } from "../fakes/matrix-hs.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { quietLogger } from "../helpers/bot.js";

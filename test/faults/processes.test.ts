@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startRedisServer, type PrivateRedis } from "../../src/redis-server.js";
+import { freePort, startRedisServer, type PrivateRedis } from "../../src/core/redis-server.js";
 import { ALICE, FakeGerritRest, makeChange } from "../fakes/gerrit-rest.js";
 import { FakeGerritSsh, generateKeyPair, type KeyPair } from "../fakes/gerrit-ssh.js";
 import { FakeHomeserver } from "../fakes/matrix-hs.js";

@@ -2,15 +2,15 @@
 // as completed makes BullMQ run the job again (a stalled job). The relay handlers must be safe to re-run at
 // any point, including after the room's window has been flushed. Deterministic: the re-run is a second call.
 import { afterEach, describe, expect, it } from "vitest";
-import { wireRelay } from "../../src/bot-relay.js";
+import { wireRelay } from "../../src/features/relay/index.js";
 import type { ChatTarget, Outbox } from "../../src/chat/outbox.js";
-import { validateConfig } from "../../src/config-load.js";
-import type { GerritEvent } from "../../src/events.js";
-import { createLogger } from "../../src/log.js";
-import { Queues } from "../../src/queues.js";
-import { connectRedis, type Redis } from "../../src/redis.js";
-import { parseGerritLine } from "../../src/sources/gerrit-parse.js";
-import type { JobContext } from "../../src/worker.js";
+import { validateConfig } from "../../src/app/config-load.js";
+import type { GerritEvent } from "../../src/core/events.js";
+import { createLogger } from "../../src/core/log.js";
+import { Queues } from "../../src/core/queues.js";
+import { connectRedis, type Redis } from "../../src/core/redis.js";
+import { parseGerritLine } from "../../src/integrations/gerrit/parse.js";
+import type { JobContext } from "../../src/core/worker.js";
 import { dropPrefix, randomPrefix, redisUrl } from "../helpers/redis.js";
 
 const cleanup: Array<() => Promise<unknown>> = [];

@@ -1,10 +1,10 @@
 // Builds a real Bot (real Redis, real BullMQ) with an in-memory chat network for integration tests.
 import { Writable } from "node:stream";
 import { MemoryAdapter } from "../../src/chat/memory.js";
-import { validateConfig } from "../../src/config-load.js";
-import { createLogger, type Logger } from "../../src/log.js";
+import { validateConfig } from "../../src/app/config-load.js";
+import { createLogger, type Logger } from "../../src/core/log.js";
 import { Bot } from "../../src/main.js";
-import type { AnyCommand } from "../../src/commands.js";
+import type { AnyCommand } from "../../src/core/commands.js";
 import { randomPrefix, redisUrl } from "./redis.js";
 
 export function quietLogger(lines?: string[]): Logger {

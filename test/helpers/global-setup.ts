@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { TestProject } from "vitest/node";
-import { startRedisServer, type PrivateRedis } from "../../src/redis-server.js";
+import { startRedisServer, type PrivateRedis } from "../../src/core/redis-server.js";
 
 let redis: PrivateRedis | undefined;
 

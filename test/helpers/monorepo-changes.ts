@@ -1,6 +1,6 @@
 // Gerrit changes of the monorepo project for the fake Gerrit REST: files of the current patch set, and
 // optionally Zuul's Verified vote on it.
-import type { ChangeInfo } from "../../src/clients/gerrit.js";
+import type { ChangeInfo } from "../../src/integrations/gerrit/client.js";
 import { makeChange, verifiedLabels } from "../fakes/gerrit-rest.js";
 
 export const MONOREPO_PROJECT = "openstack/sunbeam-charms";

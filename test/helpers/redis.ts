@@ -1,7 +1,7 @@
 // Test access to the run's private redis-server: a random key prefix per test, everything removed after.
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
-import { connectRedis, type Redis } from "../../src/redis.js";
+import { connectRedis, type Redis } from "../../src/core/redis.js";
 
 export function redisUrl(): string {
   return inject("redisUrl");

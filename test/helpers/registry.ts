@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { freePort } from "../../src/redis-server.js";
+import { freePort } from "../../src/core/redis-server.js";
 
 export const REGISTRY_MISSING =
   "docker-registry was not found. Install it (Debian/Ubuntu: sudo apt-get install -y docker-registry) " +

@@ -1,0 +1,208 @@
+// The tool subcommands (affected, triage, launchpad login, summary, oci, matrix login): each runs one
+// feature's function once and prints its answer; the bot itself (run, demo) is in cli.ts.
+import type { Command } from "commander";
+import type { LoadedConfig } from "./config-load.js";
+import { UserError } from "../core/errors.js";
+import { createLogger } from "../core/log.js";
+import { ociBump, ociCheck } from "../features/oci/cli.js";
+import { affectedCli } from "../features/affected/cli.js";
+import { triageCli } from "../features/triage/cli.js";
+import { launchpadLogin } from "../features/triage/login.js";
+import { summaryCli } from "../features/summary/cli.js";
+import { GerritClient } from "../integrations/gerrit/client.js";
+import { gerritCredentials } from "./gerrit-intake.js";
+import { ociSettings } from "../features/oci/config.js";
+import { passwordLogin } from "../chat/matrix.js";
+
+export function addToolCommands(program: Command, load: (opt: string | undefined) => LoadedConfig): void {
+  program
+    .command("affected")
+    .description(
+      "the charms a change affects, the Zuul jobs that will run, and the affected charms left untested",
+    )
+    .requiredOption("--repo <dir>", "the monorepo: a working tree or a bare git dir")
+    .option("--files <path...>", "changed files (the model at --at, default HEAD)")
+    .option("--rev <A..B>", "the files of git diff A B, the model at B")
+    .option("--change <n|url>", "a Gerrit change: files from Gerrit REST (needs a config with gerrit.url)")
+    .option("--at <rev>", "with --files: the revision of the model", "HEAD")
+    .option(
+      "-c, --config <file>",
+      "Gerrit URL, credentials and monorepo layout (default: $SUNBEAM_BOT_CONFIG)",
+    )
+    .option("--json", "print one JSON document")
+    .action(
+      async (o: {
+        repo: string;
+        files?: string[];
+        rev?: string;
+        change?: string;
+        at: string;
+        config?: string;
+        json?: boolean;
+      }) => {
+        const loaded = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config) : undefined;
+        const g = loaded?.config.gerrit;
+        const gerrit =
+          o.change !== undefined && loaded && g
+            ? new GerritClient({ url: g.url, ...gerritCredentials(loaded.config, loaded.secrets) })
+            : undefined;
+        const layout = loaded?.config.monorepo?.layout;
+        const r = await affectedCli({
+          repo: o.repo,
+          json: Boolean(o.json),
+          at: o.at,
+          ...(o.files ? { files: o.files } : {}),
+          ...(o.rev !== undefined ? { rev: o.rev } : {}),
+          ...(o.change !== undefined ? { change: o.change } : {}),
+          ...(gerrit && g ? { gerrit, gerritUrl: g.url } : {}),
+          ...(layout ? { layout } : {}),
+        });
+        console.log(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
+
+  program
+    .command("triage")
+    .description("debug-info checklist verdict for one Launchpad bug (never writes to Launchpad)")
+    .option("--file <bug.json>", "a bug as JSON: {title, description, tags, attachments, comments?}")
+    .option("--bug <n>", "a Launchpad bug number or link (read anonymously)")
+    .option("--checklist <file>", "a checklist of one's own instead of the bundled one")
+    .option("-c, --config <file>", "use this config's launchpad section")
+    .option("--json", "print one JSON document")
+    .action(
+      async (o: { file?: string; bug?: string; checklist?: string; config?: string; json?: boolean }) => {
+        const lp = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config.launchpad : undefined;
+        const checklist = o.checklist ?? lp?.checklistFile;
+        const r = await triageCli({
+          json: Boolean(o.json),
+          ...(o.file !== undefined ? { file: o.file } : {}),
+          ...(o.bug !== undefined ? { bug: o.bug } : {}),
+          ...(checklist ? { checklist } : {}),
+          ...(lp?.apiRoot ? { apiRoot: lp.apiRoot } : {}),
+          ...(lp ? { reporterAllowList: lp.reporterAllowList, skipTags: [lp.skipTag] } : {}),
+        });
+        console.log(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
+  program
+    .command("launchpad")
+    .description("Launchpad tools")
+    .command("login")
+    .description("the OAuth token dance: prints LAUNCHPAD_OAUTH_TOKEN and LAUNCHPAD_OAUTH_TOKEN_SECRET")
+    .option(
+      "--web-root <url>",
+      "https://launchpad.net or https://staging.launchpad.net",
+      "https://launchpad.net",
+    )
+    .option("--consumer-key <name>", "must equal launchpad.consumerKey", "sunbeam-bot")
+    .action(async (o: { webRoot: string; consumerKey: string }) => {
+      const r = await launchpadLogin({
+        webRoot: o.webRoot,
+        consumerKey: o.consumerKey,
+        authorize: async (url) => {
+          console.error(
+            `Logged in as the bot's account, open:\n  ${url}\ngrant "Change Non-Private Data" (WRITE_PUBLIC), then press Enter.`,
+          );
+          await firstLine(process.stdin);
+        },
+      });
+      console.log(r.env);
+    });
+
+  program
+    .command("summary")
+    .description("the weekly cycle-action summary, printed (nothing is sent or stored)")
+    .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
+    .option("--since <date>", "start of the period, YYYY-MM-DD or ISO (default: the last weekly summary)")
+    .option("--actions <file>", "the cycle-actions file (default: summary.actionsFile, else the shipped one)")
+    .option("--check", "only validate the actions file (every problem listed)")
+    .option("--json", "print one JSON document")
+    .action(
+      async (o: { config?: string; since?: string; actions?: string; check?: boolean; json?: boolean }) => {
+        const { config, secrets } = load(o.config);
+        const g = config.gerrit;
+        const r = await summaryCli({
+          summary: config.summary,
+          actionsFile: o.actions,
+          since: o.since,
+          json: o.json,
+          check: o.check,
+          redis: { url: config.redis.url, prefix: config.redis.prefix },
+          ...(g
+            ? {
+                gerrit: { url: g.url, projects: g.projects, ...gerritCredentials(config, secrets) },
+              }
+            : {}),
+          launchpad: { apiRoot: config.launchpad?.apiRoot, projects: config.launchpad?.projects },
+          log: createLogger({ level: process.env.LOG_LEVEL ?? "warn" }),
+        });
+        console.log(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
+
+  const oci = program.command("oci").description("OCI image watching");
+  oci
+    .command("check")
+    .description("tags and digests now vs the last check, and the charms that use each image")
+    .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
+    .option("--json", "print one JSON document")
+    .action(async (o: { config?: string; json?: boolean }) => {
+      const { config } = load(o.config);
+      if (!config.oci)
+        throw new UserError("the config has no oci section (registries, monorepo or images to watch)");
+      const r = await ociCheck({
+        ...ociSettings(config.oci),
+        redisUrl: config.redis.url,
+        prefix: config.redis.prefix,
+        json: Boolean(o.json),
+      });
+      console.log(r.output);
+      process.exitCode = r.exitCode;
+    });
+  oci
+    .command("bump")
+    .description("print a unified diff that moves the charms' image pins (for git apply)")
+    .requiredOption("--repo <dir>", "the monorepo checkout (working tree or bare)")
+    .option("--image <name>", "only this image (full name, repository or last component)")
+    .option("--digest", "pin tag@sha256:… instead of the tag alone")
+    .option("--rev <rev>", "read the charms at this revision", "HEAD")
+    .option("-c, --config <file>", "registries allowed (default: ghcr.io and Docker Hub)")
+    .action(async (o: { repo: string; image?: string; digest?: boolean; rev: string; config?: string }) => {
+      const c = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config.oci : undefined;
+      const diff = await ociBump({
+        repoDir: o.repo,
+        rev: o.rev,
+        registries: c?.registries ?? ["ghcr.io", "docker.io"],
+        plainHttp: c?.plainHttp ?? [],
+        ...(o.image ? { image: o.image } : {}),
+        ...(o.digest ? { digest: true } : {}),
+      });
+      process.stdout.write(diff);
+    });
+
+  const matrix = program.command("matrix").description("Matrix tools");
+  matrix
+    .command("login")
+    .description("log in once with a password and print an access token to store as MATRIX_ACCESS_TOKEN")
+    .requiredOption("--homeserver <url>", "homeserver base URL")
+    .requiredOption("--user <name>", "the bot's user name or id")
+    .action(async (o: { homeserver: string; user: string }) => {
+      // The password comes from MATRIX_PASSWORD or the first line of stdin, never from the command line.
+      const password = process.env.MATRIX_PASSWORD ?? (await firstLine(process.stdin));
+      if (!password) throw new UserError("no password: set MATRIX_PASSWORD or pipe it on stdin");
+      const r = await passwordLogin(o.homeserver, o.user, password, createLogger({ level: "warn" }));
+      console.log(JSON.stringify({ userId: r.userId, deviceId: r.deviceId, accessToken: r.accessToken }));
+    });
+}
+
+async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  let data = "";
+  for await (const chunk of stream) {
+    data += String(chunk);
+    if (data.includes("\n")) break;
+  }
+  return data.split(/\r?\n/)[0] ?? "";
+}

@@ -1,0 +1,70 @@
+// The bot's HTTP routes: /healthz, /readyz, /metrics, the Gerrit webhook receiver and the queue dashboard.
+import type { LoadedConfig } from "./config-load.js";
+import type { BotEvent } from "../core/events.js";
+import type { Route } from "../core/http-server.js";
+import type { Logger } from "../core/log.js";
+import type { Metrics } from "../core/metrics.js";
+import { QUEUE_NAMES, type Queues } from "../core/queues.js";
+import { dashboardSettings, queueDashboard } from "./dashboard.js";
+import { gerritWebhook } from "../integrations/gerrit/webhook.js";
+
+export interface RoutedBot {
+  readonly metrics: Metrics;
+  readonly queues: Queues;
+  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  ingest(event: BotEvent): Promise<unknown>;
+}
+
+function json(res: Parameters<Route>[1], status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+export function botRoutes(bot: RoutedBot, loaded: LoadedConfig, log: Logger): Record<string, Route> {
+  const { config, secrets } = loaded;
+  const routes: Record<string, Route> = {
+    "/healthz": (_req, res) => json(res, 200, { ok: true }),
+    "/readyz": async (_req, res) => {
+      const r = await bot.readiness();
+      json(res, r.ready ? 200 : 503, r);
+    },
+    "/metrics": async (_req, res) => {
+      const text = await bot.metrics.render(async () => {
+        // Queue depths are read at scrape time; with Redis down the gauges keep their last values.
+        const counts = await bot.queues.counts().catch(() => ({}) as Record<string, Record<string, number>>);
+        for (const [queue, c] of Object.entries(counts)) {
+          for (const [state, n] of Object.entries(c)) bot.metrics.jobs.set({ queue, state }, n);
+        }
+      });
+      res.writeHead(200, { "content-type": bot.metrics.registry.contentType });
+      res.end(text);
+    },
+  };
+  const hook = config.gerrit?.webhook;
+  if (hook?.enabled && secrets.gerritWebhookSecret) {
+    routes[hook.path] = gerritWebhook({
+      secret: secrets.gerritWebhookSecret,
+      maxBytes: hook.maxBytes,
+      ingest: (e) => bot.ingest(e),
+      log,
+    });
+  }
+  // Off by default; when off there is no route at all (404), not a login prompt.
+  const dash = dashboardSettings(config.http);
+  if (dash.enabled) {
+    if (secrets.dashboardPassword) {
+      routes[`${dash.path}/*`] = queueDashboard({
+        path: dash.path,
+        user: dash.user,
+        password: secrets.dashboardPassword,
+        queues: QUEUE_NAMES.map((n) => bot.queues.get(n)),
+        readOnly: dash.readOnly,
+        log: log.child({ component: "dashboard" }),
+      });
+    } else {
+      // config check refuses this (requiredSecrets); never serve the queues without a password.
+      log.error("http.dashboard is enabled without DASHBOARD_PASSWORD: the dashboard stays off");
+    }
+  }
+  return routes;
+}

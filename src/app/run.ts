@@ -1,0 +1,95 @@
+// `sunbeam-bot run`: starts the bot from a loaded config and stops it cleanly on SIGINT/SIGTERM.
+import { readFileSync } from "node:fs";
+import type { ChatAdapter } from "../chat/adapter.js";
+import { UserError } from "../core/errors.js";
+import { MatrixAdapter } from "../chat/matrix.js";
+import { SlackAdapter } from "../chat/slack.js";
+import { RedisSyncStore } from "../chat/sync-store.js";
+import { keyFor, type Redis } from "../core/redis.js";
+import { ConsoleAdapter } from "../chat/console.js";
+import type { LoadedConfig } from "./config-load.js";
+import type { Logger } from "../core/log.js";
+import { Bot } from "../main.js";
+import type { Role } from "../core/roles.js";
+
+/** Builds the chat adapters the config enables; Redis holds the Matrix sync position. */
+export function adaptersFor(loaded: LoadedConfig, redis: Redis, log: Logger): ChatAdapter[] {
+  const { config, secrets } = loaded;
+  const adapters: ChatAdapter[] = [];
+  const roomsOn = (network: string) =>
+    Object.values(config.rooms)
+      .filter((r) => r.network === network)
+      .map((r) => r.id);
+  const m = config.chat.matrix;
+  if (m?.enabled && secrets.matrixAccessToken) {
+    adapters.push(
+      new MatrixAdapter({
+        homeserver: m.homeserver,
+        userId: m.userId,
+        accessToken: secrets.matrixAccessToken,
+        ...(m.deviceId ? { deviceId: m.deviceId } : {}),
+        rooms: roomsOn("matrix"),
+        inviteAllowList: m.inviteAllowList,
+        ignoreUsers: config.bot.ignoreUsers,
+        syncStore: new RedisSyncStore(redis, keyFor(config.redis.prefix, "matrix", "since")),
+        log: log.child({ network: "matrix" }),
+      }),
+    );
+  }
+  const sl = config.chat.slack;
+  if (sl?.enabled && secrets.slackBotToken) {
+    adapters.push(
+      new SlackAdapter({
+        botToken: secrets.slackBotToken,
+        ...(secrets.slackAppToken ? { appToken: secrets.slackAppToken } : {}),
+        ...(secrets.slackSigningSecret ? { signingSecret: secrets.slackSigningSecret } : {}),
+        mode: sl.mode,
+        host: sl.http.host,
+        port: sl.http.port,
+        path: sl.http.path,
+        slashCommand: sl.slashCommand,
+        ...(sl.apiUrl ? { slackApiUrl: sl.apiUrl } : {}),
+        ignoreUsers: config.bot.ignoreUsers,
+        commandPrefix: config.bot.commandPrefix,
+        log: log.child({ network: "slack" }),
+      }),
+    );
+  }
+  if (config.chat.console.enabled) {
+    const room = Object.values(config.rooms).find((r) => r.network === "console")?.id ?? "console";
+    adapters.push(new ConsoleAdapter({ user: config.chat.console.user, room }));
+  }
+  return adapters;
+}
+
+function gerritKey(loaded: LoadedConfig): { gerritKey?: Buffer } {
+  const file = loaded.config.gerrit?.ssh?.privateKeyFile;
+  if (!file) return {};
+  try {
+    return { gerritKey: readFileSync(file) };
+  } catch (err) {
+    throw new UserError(
+      `cannot read gerrit.ssh.privateKeyFile ${file} (${(err as NodeJS.ErrnoException).code ?? "unreadable"})`,
+    );
+  }
+}
+
+export async function runBot(loaded: LoadedConfig, log: Logger, roles?: readonly Role[]): Promise<void> {
+  const bot = new Bot({
+    loaded,
+    log,
+    ...(roles ? { roles } : {}),
+    adapters: (redis) => adaptersFor(loaded, redis, log),
+    ...gerritKey(loaded),
+  });
+  // Listen before starting: /readyz may answer while start() still runs, and a SIGTERM then (a rolling
+  // update) must still stop cleanly rather than kill the process mid-start.
+  const signalled = new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  await bot.start();
+  const signal = await signalled;
+  log.info({ signal }, "shutting down");
+  await bot.stop().catch(() => undefined);
+}

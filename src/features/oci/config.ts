@@ -1,0 +1,85 @@
+// The `oci` config section: which registries, which images, how often, where announcements go, and the
+// automatic rechecks when a pinned tag moves.
+import { z } from "zod";
+import type { OciSettings } from "./cli.js";
+import { unknownRoom, type CoreConfig } from "../../core/config.js";
+import type { ConfigProblem } from "../../core/config-load.js";
+
+const nonEmpty = z.string().min(1, "must not be empty");
+
+export const OciConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Registry hosts the bot may contact: the allow-list that keeps chat input from reaching other hosts. */
+  registries: z.array(nonEmpty).min(1).default(["ghcr.io"]),
+  /** Hosts spoken to over plain http (a local mirror). */
+  plainHttp: z.array(nonEmpty).default([]),
+  /** The monorepo checkout whose charms' `upstream-source` pins are watched. */
+  monorepo: z.strictObject({ path: nonEmpty, rev: nonEmpty.default("HEAD") }).optional(),
+  /** Images to watch besides the charms' pins. */
+  images: z.array(z.strictObject({ image: nonEmpty, charms: z.array(nonEmpty).default([]) })).default([]),
+  pollMinutes: z.number().min(1).max(1440).default(15),
+  /** Rooms that get the grouped announcement; `images` narrows a room to some images. */
+  announce: z
+    .array(z.strictObject({ room: z.string().min(1), images: z.array(nonEmpty).optional() }))
+    .default([]),
+  /**
+   * When a tag some monorepo charm pins moves to a new digest, the charm builds a different image with no
+   * repository change: recheck the open failing changes that affect those charms (off by default).
+   */
+  autoRecheck: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** A room name from `rooms` for the reply; the announce rooms when unset. */
+      room: nonEmpty.optional(),
+      /** Say what would be rechecked, post nothing on Gerrit. */
+      dryRun: z.boolean().default(false),
+    })
+    .prefault({}),
+});
+
+export type OciConfig = z.infer<typeof OciConfigSchema>;
+
+export function ociSettings(o: OciConfig): OciSettings {
+  return {
+    registries: o.registries,
+    plainHttp: o.plainHttp,
+    images: o.images,
+    ...(o.monorepo ? { monorepo: { dir: o.monorepo.path, rev: o.monorepo.rev } } : {}),
+  };
+}
+
+export const OCI_CONFIG_SHAPE = { oci: OciConfigSchema.optional() };
+
+/** What the OCI watch reads of the config (monorepo and gerrit only to check the auto-recheck's needs). */
+export type OciFeatureConfig = CoreConfig & {
+  oci?: OciConfig | undefined;
+  monorepo?: unknown;
+  gerrit?: unknown;
+};
+
+export function ociCrossCheck(cfg: OciFeatureConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  (cfg.oci?.announce ?? []).forEach((a, i) => {
+    if (!cfg.rooms[a.room]) problems.push(unknownRoom(`oci.announce.${i}.room`, a.room, cfg.rooms));
+  });
+  const ar = cfg.oci?.enabled ? cfg.oci.autoRecheck : undefined;
+  if (ar?.enabled) {
+    if (ar.room && !cfg.rooms[ar.room])
+      problems.push(unknownRoom("oci.autoRecheck.room", ar.room, cfg.rooms));
+    if (!ar.room && (cfg.oci?.announce.length ?? 0) === 0) {
+      problems.push({
+        path: "oci.autoRecheck.room",
+        message: "needs a room (or oci.announce rooms) for its replies",
+        value: undefined,
+      });
+    }
+    if (!cfg.monorepo || !cfg.gerrit) {
+      problems.push({
+        path: "oci.autoRecheck",
+        message: "needs monorepo and gerrit: it rechecks like !recheck-affected",
+        value: true,
+      });
+    }
+  }
+  return problems;
+}
