@@ -52,10 +52,24 @@ export interface RequestOptions {
 
 export type Verdict =
   | { kind: "ok" }
-  | { kind: "transient"; reason: string; retryAfterMs?: number; unprocessed: boolean }
+  | {
+      kind: "transient";
+      reason: string;
+      status?: number;
+      retryAfterMs?: number;
+      /** The server clearly did not act (429, 503, connection refused): even a write may be repeated. */
+      unprocessed: boolean;
+      /**
+       * Worth repeating in-process after a short backoff (no answer, 408, 429, 502, 503, 504). An internal
+       * error (500 and other 5xx: a Launchpad OOPS, a Gerrit exception) goes back to the queue instead,
+       * which waits longer: repeating it at once rarely helps and adds load to a sick server.
+       */
+      repeatHere: boolean;
+    }
   | { kind: "permanent"; reason: string; status?: number };
 
-const TRANSIENT_CODES = new Set([
+/** Transport failures (no HTTP answer) that a later attempt may not meet. */
+export const TRANSIENT_CODES = new Set([
   "ECONNRESET",
   "ECONNREFUSED",
   "ECONNABORTED",
@@ -69,14 +83,16 @@ const TRANSIENT_CODES = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-/** Retry-After is either delta-seconds or an HTTP-date. Returns milliseconds, or undefined if unusable. */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined) return undefined;
+const MAX_WAIT_MS = 6 * 60 * 60 * 1000; // Docker Hub's window; also keeps timers far from overflow
+
+/** Retry-After as delta-seconds (decimals too) or an HTTP-date → ms from `nowMs` (≥ 0, capped); else undefined. */
+export function parseRetryAfter(value: unknown, nowMs: number): number | undefined {
+  if (typeof value !== "string" || !value.trim()) return undefined;
   const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (/^\d+(?:\.\d+)?$/.test(v)) return Math.min(MAX_WAIT_MS, Math.round(Number(v) * 1000));
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
+  return Math.min(MAX_WAIT_MS, Math.max(0, at - nowMs));
 }
 
 /** The server's own words, trimmed: Gerrit answers errors as text/plain. Never includes request data. */
@@ -87,7 +103,7 @@ export function serverMessage(data: unknown): string {
   return text;
 }
 
-/** Classifies a response status (or a transport error code) in one place. */
+/** Classifies a response status (or a transport error code): the one classification every client uses. */
 export function classify(
   status: number | undefined,
   code: string | undefined,
@@ -97,26 +113,71 @@ export function classify(
 ): Verdict {
   if (status === undefined) {
     if (code && TRANSIENT_CODES.has(code)) {
-      return { kind: "transient", reason: code, unprocessed: code === "ECONNREFUSED" };
+      return { kind: "transient", reason: code, unprocessed: code === "ECONNREFUSED", repeatHere: true };
     }
     return { kind: "permanent", reason: code ?? "request failed" };
   }
-  if (status >= 200 && status < 300) return { kind: "ok" };
+  if (status < 400) return { kind: "ok" };
   const msg = serverMessage(data);
   const reason = `HTTP ${status}${msg ? `: ${msg}` : ""}`;
   if (status === 429 || status >= 500 || status === 408) {
-    const ra = headers["retry-after"];
-    const retryAfterMs = parseRetryAfter(typeof ra === "string" ? ra : undefined, nowMs);
-    const v: Verdict = { kind: "transient", reason, unprocessed: status === 429 || status === 503 };
+    const retryAfterMs = parseRetryAfter(headers["retry-after"], nowMs);
+    const v: Verdict = {
+      kind: "transient",
+      reason,
+      status,
+      unprocessed: status === 429 || status === 503,
+      repeatHere: [408, 429, 502, 503, 504].includes(status),
+    };
     if (retryAfterMs !== undefined) v.retryAfterMs = retryAfterMs;
     return v;
   }
   return { kind: "permanent", reason, status };
 }
 
+export interface RetryPolicy {
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not slept on in-process: the queue waits instead. */
+  maxRetryAfterMs: number;
+}
+
+export type RetryStep = { action: "repeat"; delayMs: number } | { action: "throw"; error: Error };
+
+/**
+ * The one retry policy for a failed attempt (`verdict` not ok): repeat here after a jittered exponential
+ * backoff (or the server's Retry-After), or throw — permanent failures as HttpPermanentError, the rest as
+ * RetryLaterError for the queue. A non-idempotent request is repeated here only where the server clearly
+ * did not act (`unprocessed`), so an ambiguous failure of a write is decided by the caller's own check.
+ */
+export function retryStep(
+  verdict: Exclude<Verdict, { kind: "ok" }>,
+  what: string,
+  attempt: number,
+  policy: RetryPolicy,
+  idempotent: boolean,
+  random: () => number,
+): RetryStep {
+  const reason = scrubSecrets(verdict.reason);
+  if (verdict.kind === "permanent") {
+    return { action: "throw", error: new HttpPermanentError(`${what}: ${reason}`, verdict.status) };
+  }
+  const backoff = Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt));
+  const delay = verdict.retryAfterMs ?? backoff;
+  const mayRepeat = verdict.repeatHere && (idempotent || verdict.unprocessed);
+  if (!mayRepeat || attempt >= policy.retries || delay > policy.maxRetryAfterMs) {
+    return {
+      action: "throw",
+      error: new RetryLaterError(`${what}: ${reason}`, Math.max(delay, policy.baseDelayMs)),
+    };
+  }
+  return { action: "repeat", delayMs: delay };
+}
+
 export class HttpClient {
   private readonly http: AxiosInstance;
-  private readonly retry: Required<RetryOptions>;
+  private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -175,18 +236,14 @@ export class HttpClient {
         this.now(),
       );
       if (v.kind === "ok") return typeof res?.data === "string" ? res.data : "";
-      // The reason quotes the server's body, which may echo our request: it can reach a log or a chat reply.
-      const reason = scrubSecrets(v.reason);
-      if (v.kind === "permanent") throw new HttpPermanentError(`${what}: ${reason}`, v.status);
-      const backoff = Math.floor(
-        this.random() * Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt),
+      // The reason quotes the server's body, which may echo our request: retryStep scrubs it.
+      const step = retryStep(v, what, attempt, this.retry, idempotent, this.random);
+      if (step.action === "throw") throw step.error;
+      const delay = step.delayMs;
+      this.opts.log?.warn(
+        { what, reason: scrubSecrets(v.reason), attempt: attempt + 1, delayMs: delay },
+        "HTTP retry",
       );
-      const delay = v.retryAfterMs ?? backoff;
-      const mayRepeat = idempotent || v.unprocessed;
-      if (!mayRepeat || attempt >= this.retry.retries || delay > this.retry.maxRetryAfterMs) {
-        throw new RetryLaterError(`${what}: ${reason}`, Math.max(delay, this.retry.baseDelayMs));
-      }
-      this.opts.log?.warn({ what, reason, attempt: attempt + 1, delayMs: delay }, "HTTP retry");
       await this.sleep(delay);
     }
   }

@@ -21,7 +21,7 @@ import {
 } from "./schemas.js";
 
 export * from "./schemas.js";
-export { DEFAULT_API_ROOT, classifyLaunchpad, type LaunchpadVerdict } from "./http.js";
+export { DEFAULT_API_ROOT } from "./http.js";
 
 export interface LaunchpadClientOptions extends LaunchpadHttpOptions {
   /** How often a tag edit re-reads and retries after 412 Precondition Failed. */

@@ -2,9 +2,9 @@
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from "axios";
 import type { Readable } from "node:stream";
 import type { z } from "zod";
-import { PermanentError, RetryLaterError, UserError } from "../../core/errors.js";
+import { PermanentError, UserError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
-import { HttpPermanentError, parseRetryAfter, serverMessage } from "../http.js";
+import { HttpPermanentError, classify, retryStep, serverMessage, type RetryPolicy } from "../http.js";
 import { DEFAULT_CONSUMER_KEY, newNonce, oauthHeader } from "./oauth.js";
 import { collectionSchema } from "./schemas.js";
 
@@ -19,7 +19,7 @@ export interface LaunchpadHttpOptions {
   log?: Logger;
   userAgent?: string;
   timeoutMs?: number;
-  retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number };
+  retry?: Partial<RetryPolicy>;
   /** Upper bound on pages read from one collection (a runaway `next_collection_link` stops here). */
   maxPages?: number;
   /** Test hooks. */
@@ -36,29 +36,6 @@ export interface SendOptions {
   write?: boolean;
   /** Do not read the body (attachment data links): the caller destroys the stream. */
   stream?: boolean;
-}
-
-/** "retry": may be repeated here; "later": back to the queue; "permanent": repeating never helps. */
-export type LaunchpadVerdict = "ok" | "retry" | "later" | "permanent";
-
-const TRANSIENT_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-  "ERR_NETWORK",
-  "UND_ERR_SOCKET",
-]);
-
-/** lazr.restfulclient repeats 502/503; we add 504 and timeouts. A 500 is an OOPS: the queue retries it. */
-export function classifyLaunchpad(status: number | undefined, code: string | undefined): LaunchpadVerdict {
-  if (status === undefined) return code !== undefined && TRANSIENT_CODES.has(code) ? "retry" : "permanent";
-  if (status < 400) return "ok";
-  if (status === 502 || status === 503 || status === 504 || status === 408) return "retry";
-  if (status === 429 || status >= 500) return "later";
-  return "permanent";
 }
 
 export function header(res: AxiosResponse<unknown> | undefined, name: string): string | undefined {
@@ -80,7 +57,7 @@ export class LaunchpadHttp {
   private readonly http: AxiosInstance;
   private readonly consumerKey: string;
   private readonly creds: { token: string; secret: string } | undefined;
-  private readonly retry: { retries: number; baseDelayMs: number; maxDelayMs: number };
+  private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
 
@@ -92,7 +69,15 @@ export class LaunchpadHttp {
       throw new UserError("Launchpad OAuth token and token secret must be given together");
     }
     this.creds = opts.token !== undefined ? { token: opts.token, secret: opts.tokenSecret ?? "" } : undefined;
-    this.retry = { retries: 4, baseDelayMs: 1000, maxDelayMs: 30_000, ...opts.retry };
+    // lazr.restfulclient repeats 502/503; the shared policy adds 408, 429, 504 and timeouts here, and sends
+    // a 500 (an OOPS) back to the queue.
+    this.retry = {
+      retries: 4,
+      baseDelayMs: 1000,
+      maxDelayMs: 30_000,
+      maxRetryAfterMs: 60_000,
+      ...opts.retry,
+    };
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = opts.now ?? Date.now;
     this.http = axios.create({
@@ -212,18 +197,21 @@ export class LaunchpadHttp {
         // Drop the AxiosError itself: its config carries the Authorization header.
         code = axios.isAxiosError(err) ? (err.code ?? "ERR_NETWORK") : "request failed";
       }
-      const verdict = classifyLaunchpad(res?.status, code);
-      if (verdict === "ok" && res) return res;
-      if (so.stream) (res?.data as Readable | undefined)?.destroy();
       const text = res && typeof res.data === "string" ? this.scrub(serverMessage(res.data)) : "";
-      const reason = res ? `HTTP ${res.status}${text ? `: ${text}` : ""}` : (code ?? "request failed");
-      if (verdict === "permanent") throw new HttpPermanentError(`${what}: ${reason}`, res?.status);
-      const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
-      const delay = parseRetryAfter(header(res, "retry-after"), this.now()) ?? backoff;
-      const unprocessed = res?.status === 503 || code === "ECONNREFUSED";
-      if (verdict === "later" || !(so.idempotent || unprocessed) || attempt >= this.retry.retries) {
-        throw new RetryLaterError(`${what}: ${reason}`, Math.max(delay, this.retry.baseDelayMs));
-      }
+      const verdict = classify(
+        res?.status,
+        code,
+        (res?.headers ?? {}) as Record<string, unknown>,
+        text,
+        this.now(),
+      );
+      if (verdict.kind === "ok" && res) return res;
+      if (so.stream) (res?.data as Readable | undefined)?.destroy();
+      if (verdict.kind === "ok") throw new HttpPermanentError(`${what}: no response`, undefined);
+      const step = retryStep(verdict, what, attempt, this.retry, so.idempotent ?? false, () => 1);
+      if (step.action === "throw") throw step.error;
+      const delay = step.delayMs;
+      const reason = verdict.reason;
       this.opts.log?.warn({ what, reason, attempt: attempt + 1, delayMs: delay }, "Launchpad retry");
       await this.sleep(delay);
     }

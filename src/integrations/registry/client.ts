@@ -12,6 +12,7 @@ import {
   type ImageRef,
 } from "./image-ref.js";
 import { parseBearerChallenge, parseLinkHeader, retryAfterMs } from "./headers.js";
+import { classify } from "../http.js";
 
 export { parseBearerChallenge, parseLinkHeader, parseRetryAfter } from "./headers.js";
 export type { BearerChallenge } from "./headers.js";
@@ -269,7 +270,11 @@ export class RegistryClient {
     } catch (err) {
       // No response at all (refused, reset, timeout, DNS): the registry may be back soon.
       const code = (err as { code?: string }).code ?? (err as Error).message;
-      throw new TransientRegistryError(`${method} ${new URL(url).origin}${new URL(url).pathname}: ${code}`);
+      const where = `${method} ${new URL(url).origin}${new URL(url).pathname}`;
+      // No answer at all: the shared classification says whether the registry may be back soon.
+      if (classify(undefined, code, {}, undefined, this.now()).kind === "transient")
+        throw new TransientRegistryError(`${where}: ${code}`);
+      throw new PermanentError(`${where}: ${code}`);
     }
   }
 
@@ -281,14 +286,17 @@ export class RegistryClient {
           .toString("utf8")
           .slice(0, 300)
       : "";
-    if (status === 429) {
+    const v = classify(status, undefined, {}, text, this.now());
+    if (v.kind === "transient" && status === 429) {
+      // Registries say how long in the header or (GHCR) the body: wait that long, with jitter, in the queue.
       const ms = retryAfterMs(header(res, "retry-after"), text, this.now(), this.random());
       throw new RetryLaterError(
         `${what}: rate limited by the registry (429), retry in ${Math.ceil(ms / 1000)} s`,
         ms,
       );
     }
-    if (status >= 500) throw new TransientRegistryError(`${what}: registry answered ${status}`, status);
+    if (v.kind === "transient")
+      throw new TransientRegistryError(`${what}: registry answered ${status}`, status);
     const codes = /"code"\s*:\s*"([A-Z_]+)"/.exec(text)?.[1];
     throw new PermanentError(`${what}: registry answered ${status}${codes ? ` ${codes}` : ""}`);
   }

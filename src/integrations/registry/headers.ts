@@ -1,4 +1,5 @@
-// Pure parsers for registry response headers (Link, WWW-Authenticate, Retry-After); total on arbitrary input.
+// Pure parsers for registry response headers (Link, WWW-Authenticate, a 429's wait); total on arbitrary input.
+import { parseRetryAfter } from "../http.js";
 
 /** The `rel="next"` target of a Link header (RFC 8288), as written (possibly relative); {} when absent. */
 export function parseLinkHeader(h: unknown): { next?: string } {
@@ -42,17 +43,9 @@ export function parseBearerChallenge(h: unknown): BearerChallenge | null {
   return out;
 }
 
-const MAX_WAIT_MS = 6 * 60 * 60 * 1000; // Docker Hub's window; also keeps timers far from overflow
+const MAX_WAIT_MS = 6 * 60 * 60 * 1000; // the same cap as parseRetryAfter's
 
-/** Retry-After as delta-seconds or an HTTP-date → milliseconds from `nowMs` (≥ 0); null if unusable. */
-export function parseRetryAfter(value: unknown, nowMs: number): number | null {
-  if (typeof value !== "string" || !value.trim()) return null;
-  const v = value.trim();
-  if (/^\d+(?:\.\d+)?$/.test(v)) return Math.min(MAX_WAIT_MS, Math.round(Number(v) * 1000));
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return null;
-  return Math.min(MAX_WAIT_MS, Math.max(0, at - nowMs));
-}
+export { parseRetryAfter };
 
 /** GHCR-style bodies: `toomanyrequests: retry-after: 720.5ms, allowed: 44000/minute`. */
 export function parseBodyRetryAfter(body: string): number | null {

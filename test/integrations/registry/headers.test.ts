@@ -90,8 +90,8 @@ describe("Retry-After", () => {
     expect(parseRetryAfter(new Date(now + 90_000).toUTCString(), now)).toBe(90_000);
     expect(parseRetryAfter(new Date(now - 90_000).toUTCString(), now)).toBe(0);
     expect(parseRetryAfter("99999999", now)).toBe(6 * 3600 * 1000);
-    expect(parseRetryAfter("soon", now)).toBeNull();
-    expect(parseRetryAfter(undefined, now)).toBeNull();
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 
   it("falls back to GHCR's body, then to a minute, and adds bounded jitter", () => {
