@@ -38,8 +38,9 @@ const sha256 = (b: Buffer): string => `sha256:${createHash("sha256").update(b).d
  * Starts `docker-registry serve` with its own config in a temp dir (never the packaged one: it listens on
  * all interfaces and turns on htpasswd auth) and waits until `/v2/` answers.
  */
-export async function startRegistry(): Promise<TestRegistry> {
-  const bin = process.env.DOCKER_REGISTRY_BIN ?? "docker-registry";
+export async function startRegistry(
+  bin = process.env.DOCKER_REGISTRY_BIN ?? "docker-registry",
+): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), "sunbeam-registry-"));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
