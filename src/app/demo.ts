@@ -123,8 +123,11 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     out.write("demo: type a command (Ctrl-D to quit).\n");
     opts.onPrompt?.(Date.now() - redisReady);
     (opts.input ?? process.stdin).pipe(gate);
-    if (registry) void announceLater(bot, registry, opts.log);
+    const later = registry ? announceLater(bot, registry, opts.log) : Promise.resolve();
     await inputClosed;
+    // The sample bugs and images are looked at once however soon the input ends.
+    await firstRun(bot, "launchpad-poll");
+    await later;
     // The weekly and per-minute schedules would keep the queues busy for ever: the demo ends, they go.
     await dropSchedulers(bot);
     // Let the commands typed so far get their answers before shutting down.
@@ -138,14 +141,19 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
 /** After the first image poll (which only records), publish a newer tag and poll again: an announcement. */
 async function announceLater(bot: Bot, registry: SampleRegistry, log: Logger): Promise<void> {
   try {
-    const q = bot.queues.get("oci-poll");
-    for (let i = 0; i < 200 && (await q.getJobCounts("completed")).completed === 0; i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await firstRun(bot, "oci-poll");
     await registry.publishUpdates();
     await bot.queues.add("oci-poll", "poll", {}, `demo-oci-poll-${Date.now()}`);
   } catch (err) {
     log.warn({ err: (err as Error).message }, "demo: the sample image update failed");
   }
+}
+
+/** Waits (10 s at most) until a scheduled queue has finished its first job. */
+async function firstRun(bot: Bot, name: "oci-poll" | "launchpad-poll"): Promise<void> {
+  const q = bot.queues.get(name);
+  for (let i = 0; i < 200 && (await q.getJobCounts("completed")).completed === 0; i++)
+    await new Promise((r) => setTimeout(r, 50));
 }
 
 async function dropSchedulers(bot: Bot): Promise<void> {
