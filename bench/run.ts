@@ -5,6 +5,7 @@ import { gerritSshPipeline } from "./gerrit-ssh.js";
 import { burstToSlack } from "./burst.js";
 import { benchAffected } from "./affected.js";
 import { triageEvaluatorBench } from "./triage.js";
+import { benchDemoFirstPrompt } from "./demo.js";
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -64,6 +65,13 @@ async function main(): Promise<void> {
     // Pure computation, no Redis: the affected-charm model and queries against the naive baseline.
     report.affected = await benchAffected({ charms: Number(process.env.BENCH_CHARMS ?? 1000) });
     if ((report.affected as { sameAnswers: boolean }).sameAnswers !== true) process.exitCode = 1;
+    const demo = await benchDemoFirstPrompt(redis.url);
+    report.demo = {
+      ...demo,
+      limitMs: 3000,
+      note: "sunbeam-bot demo: Redis ready → prompt printed (sample Gerrit, Launchpad, monorepo, registry, bot start, sample events queued); slowest of 3",
+    };
+    if (demo.firstPromptMs > 3000) process.exitCode = 1;
   } finally {
     await redis.stop();
   }

@@ -326,18 +326,22 @@ describe("no shell, anywhere", () => {
         call: `${m[1]}(${m[2]}`,
       })),
     );
-    // The only programs the bot runs: git (monorepo) and redis-server (demo); nothing else may appear.
+    // The only programs the bot runs: git (monorepo, the demo's sample monorepo), redis-server (demo) and
+    // docker-registry (the demo's registry, a path: /usr/bin/docker-registry or DOCKER_REGISTRY_BIN).
     expect(new Set(calls.map((c) => c.file))).toEqual(
       new Set([
         "src/integrations/monorepo/git.ts",
         "src/integrations/monorepo/sync.ts",
         "src/core/redis-server.ts",
+        "src/app/demo/sample-monorepo.ts",
+        "src/app/demo/registry.ts",
       ]),
     );
     for (const c of calls) {
       // `execFile(` split over lines puts the program on the next line: normalise whitespace first.
       const call = c.call.replace(/\s+/g, " ");
-      expect(call, c.file).toMatch(/^\w+\( ?"(?:git|redis-server)", (?:\[|args\b)/);
+      if (c.file === "src/app/demo/registry.ts") expect(call).toMatch(/^spawn\(bin, \["serve", /);
+      else expect(call, c.file).toMatch(/^\w+\( ?"(?:git|redis-server)", (?:\[|args\b)/);
     }
   });
 });

@@ -1,0 +1,1 @@
+"""Published by cinder-volume: the cinder-volume relation."""

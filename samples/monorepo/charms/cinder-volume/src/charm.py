@@ -1,0 +1,1 @@
+"""The cinder-volume charm."""

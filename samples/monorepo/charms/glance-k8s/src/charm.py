@@ -1,0 +1,1 @@
+"""The glance-k8s charm."""

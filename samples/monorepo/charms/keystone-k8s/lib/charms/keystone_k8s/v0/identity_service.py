@@ -1,0 +1,1 @@
+"""Published by keystone-k8s: the identity-service relation."""

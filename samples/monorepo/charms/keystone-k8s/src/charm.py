@@ -1,0 +1,1 @@
+"""The keystone-k8s charm."""

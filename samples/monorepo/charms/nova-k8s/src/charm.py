@@ -1,0 +1,1 @@
+"""The nova-k8s charm."""

@@ -1,0 +1,1 @@
+"""The placement-k8s charm."""

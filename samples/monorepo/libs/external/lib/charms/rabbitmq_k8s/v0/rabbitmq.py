@@ -1,0 +1,2 @@
+"""Vendored from charmhub: rabbitmq-k8s."""
+LIBAPI = 0

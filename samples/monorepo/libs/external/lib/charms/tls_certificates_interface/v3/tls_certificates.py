@@ -1,0 +1,3 @@
+"""Vendored from charmhub: tls-certificates-interface."""
+LIBAPI = 3
+LIBPATCH = 20

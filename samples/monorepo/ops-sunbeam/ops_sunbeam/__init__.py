@@ -1,0 +1,1 @@
+"""Shared charm framework of the Sunbeam charms."""

@@ -1,0 +1,1 @@
+"""Prepares a charm for building: copies ops-sunbeam, the libraries and the templates it names."""
