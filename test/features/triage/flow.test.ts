@@ -159,7 +159,7 @@ describe("Launchpad data → evaluator input", () => {
 
 describe("the verdict report", () => {
   const cl = loadChecklist();
-  const input = readBugFile(join(fixtures, "incomplete-screenshots.json"));
+  const input = readBugFile(join(fixtures, "incomplete-screenshots.json")).input;
   const r = triageReport(cl, input, {
     id: 2081234,
     title: input.title,
@@ -198,7 +198,7 @@ describe("the verdict report", () => {
   });
 
   it("a skipped bug still gets its verdict, with the reason the bot leaves it alone", () => {
-    const rfe = readBugFile(join(fixtures, "rfe-skipped.json"));
+    const rfe = readBugFile(join(fixtures, "rfe-skipped.json")).input;
     const s = triageReport(cl, rfe, { id: null, title: rfe.title });
     expect(s.skipped).toMatch(/title starts with/);
     expect(s.complete).toBe(false);
