@@ -41,7 +41,7 @@ const BOT_MARKER = /^sunbeam-triage:v1\b/m;
 const FENCE = /^\s*(```|~~~)/;
 const QUOTE = /^\s*>/;
 /** `Deployment type (single node / multi node / MAAS): x` → `Deployment type: x`: the hint is the template's. */
-const LABEL_HINT = /^(\s*[-*]?\s*[A-Za-z][\w /]{1,40}?)\s*\([^()\n]*\)\s*:/;
+const LABEL_HINT = /^(\s*[-*]?\s*(?!Traceback\b)[A-Za-z][\w /]{1,40}?)\s*\([^()\n]*\)\s*:/;
 /** A template label with no answer: `Ubuntu release:`, `- Snap version: N/A`. Capitalised, so YAML keys stay. */
 const EMPTY_LABEL = /^\s*[-*]?\s*[A-Z][\w ()/.`'-]{0,50}:\s*(n\/?a|none|-|tbd|todo|\.\.\.)?\s*$/i;
 const NO_ANSWER = /:\s*(n\/?a|none|-|tbd|todo|\.\.\.)\s*$/i;
