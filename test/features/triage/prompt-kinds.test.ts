@@ -24,7 +24,8 @@ describe("the prompt for three kinds of report", () => {
              lsb_release -a
       4. Single or multi-node, local or MAAS, and each node's roles:
              sunbeam cluster list
-      5. The exact commands you ran, in order.
+      5. The exact commands you ran, in order:
+             history | grep -E 'snap|sunbeam'
       6. The full error output, as text.
 
       sos masks known passwords and keys; add \`--clean\` to also obfuscate IP addresses and host names, and look the archive over before attaching it.
