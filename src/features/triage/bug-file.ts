@@ -26,7 +26,9 @@ function readJson(file: string): unknown {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new UserError(`${file}: cannot read the bug file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new UserError(
+      `${file}: cannot read the bug file (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -38,7 +40,9 @@ function readJson(file: string): unknown {
 function problems(prefix: string, issues: z.core.$ZodIssue[]): string {
   return issues
     .slice(0, 10)
-    .map((i) => `  ${[prefix, ...i.path.map(String)].filter(Boolean).join(".") || "(top level)"}: ${i.message}`)
+    .map(
+      (i) => `  ${[prefix, ...i.path.map(String)].filter(Boolean).join(".") || "(top level)"}: ${i.message}`,
+    )
     .join("\n");
 }
 
@@ -83,13 +87,15 @@ function collection<T extends z.ZodType>(
     data = readJson(beside);
     where = `${beside}: ${what}`;
   }
-  const Shape = z.union([
-    z.array(entry),
-    z.looseObject({ entries: z.array(entry), next_collection_link: z.string().optional() }),
-  ]);
+  // An array of entries, or a collection page; chosen by shape so that problems name the entry's field.
+  const Shape = Array.isArray(data)
+    ? z.array(entry)
+    : z.looseObject({ entries: z.array(entry), next_collection_link: z.string().optional() });
   const parsed = Shape.safeParse(data);
   if (!parsed.success) {
-    throw new UserError(`${where}: not a Launchpad ${what} collection:\n${problems(what, parsed.error.issues)}`);
+    throw new UserError(
+      `${where}: not a Launchpad ${what} collection:\n${problems(what, parsed.error.issues)}`,
+    );
   }
   const value = parsed.data as z.infer<T>[] | { entries: z.infer<T>[]; next_collection_link?: string };
   if (Array.isArray(value)) return value;

@@ -59,7 +59,10 @@ function commentKey(link: string | null | undefined): string | undefined {
  * Each attachment with its uploader: the owner of the message it came with. Another person's sosreport says
  * nothing about the reporter's system. An attachment whose message is unknown is given the benefit of the doubt.
  */
-export function attachmentsForTriage(d: LaunchpadBugData, reporter: string | undefined): AttachmentForTriage[] {
+export function attachmentsForTriage(
+  d: LaunchpadBugData,
+  reporter: string | undefined,
+): AttachmentForTriage[] {
   const owners = new Map<string, string | undefined>();
   for (const m of d.messages) {
     const key = commentKey(m.self_link);

@@ -3,7 +3,12 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError, parseYaml, type ConfigProblem } from "../../core/config-load.js";
 import { packageFile } from "../../core/paths.js";
-import { bugEvidence, type AttachmentForTriage, type CommentForTriage, type EvidenceRules } from "./evidence.js";
+import {
+  bugEvidence,
+  type AttachmentForTriage,
+  type CommentForTriage,
+  type EvidenceRules,
+} from "./evidence.js";
 
 const ID_RX = /^[a-z][a-z0-9_]*$/;
 const FLAGS_RX = /^(?!.*(.).*\1)[imsu]*$/;
@@ -203,19 +208,19 @@ export const BugInputSchema = z.object({
             author_is_reporter: z.boolean().optional(),
           })
           .refine((a) => (a.filename ?? a.title ?? "").trim() !== "", "needs a filename or a title")
-          .transform(
-            (a): AttachmentForTriage => ({
-              name: (a.filename ?? a.title ?? "").trim(),
-              title: a.title,
-              type: a.type,
-              fromReporter: a.author_is_reporter,
-            }),
-          ),
+          .transform((a): AttachmentForTriage => ({
+            name: (a.filename ?? a.title ?? "").trim(),
+            title: a.title,
+            type: a.type,
+            fromReporter: a.author_is_reporter,
+          })),
       ]),
     )
     .default([]),
   comments: z
-    .array(z.object({ author_is_reporter: z.boolean(), content: z.string(), visible: z.boolean().optional() }))
+    .array(
+      z.object({ author_is_reporter: z.boolean(), content: z.string(), visible: z.boolean().optional() }),
+    )
     .default([]),
   reporter: z.string().optional(),
 });

@@ -40,7 +40,9 @@ function itemBlock(cl: Checklist, id: string, lead: string, verdict: Verdict): s
   const d = verdict.decisions?.[id];
   // Something partly there is asked as a confirmation, naming what we saw, not as if nothing were there.
   const confirm = verdict.partial.includes(id) && item.prompt.partial;
-  const text = confirm ? (item.prompt.partial ?? "").replaceAll("{found}", d?.evidence ?? "…") : item.prompt.text;
+  const text = confirm
+    ? (item.prompt.partial ?? "").replaceAll("{found}", d?.evidence ?? "…")
+    : item.prompt.text;
   return [`${lead}${text}`, ...item.prompt.commands.map((c) => `${INDENT}${c}`)].join("\n");
 }
 

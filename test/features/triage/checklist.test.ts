@@ -251,9 +251,8 @@ describe("error_output", () => {
     // was a negative example; snapd prints its errors in lower case (issue 14)
     "error: cannot perform the following tasks:",
   ])("is satisfied by %j", (text) => expect(has(text, "error_output")).toBe(true));
-  it.each(["it fails with an error", "it timed out", "something failed"])(
-    "not by prose %j",
-    (text) => expect(has(text, "error_output")).toBe(false),
+  it.each(["it fails with an error", "it timed out", "something failed"])("not by prose %j", (text) =>
+    expect(has(text, "error_output")).toBe(false),
   );
   it("screenshots alone are partial", () => {
     const v = check("see screenshot", ["Screenshot from 2024-10-02 14-21-07.png", "err.JPG"]);
@@ -440,14 +439,7 @@ describe("fixtures (the CLI's --file form)", () => {
     "complete-multinode-sosreport.json": { missing: [] },
     "incomplete-screenshots.json": {
       // steps: the title names the failing command, `sunbeam cluster bootstrap` (was missing; issue 14)
-      missing: [
-        "os_release",
-        "deployment",
-        "error_output",
-        "juju_status",
-        "sunbeam_logs",
-        "diag_bundle",
-      ],
+      missing: ["os_release", "deployment", "error_output", "juju_status", "sunbeam_logs", "diag_bundle"],
       partial: ["error_output"],
     },
     "reply-completes.json": { missing: [] },

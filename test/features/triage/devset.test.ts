@@ -76,7 +76,8 @@ describe("the development set", () => {
     for (const r of rows) expect(r.precision, r.id).toBeGreaterThanOrEqual(0.9);
     for (const r of rows) expect(r.recall, r.id).toBeGreaterThanOrEqual(0.95);
     for (const c of cases) {
-      if (ITEMS.some((id) => (c.expected[id] ?? "missing") !== "present")) expect(c.complete, c.name).toBe(false);
+      if (ITEMS.some((id) => (c.expected[id] ?? "missing") !== "present"))
+        expect(c.complete, c.name).toBe(false);
     }
     expect(exactReports.length / cases.length).toBeGreaterThanOrEqual(0.9);
   });

@@ -208,10 +208,18 @@ describe("the verdict report", () => {
     expect(s.evaluation.complete).toBe(false);
     expect(renderReportText(s)).toMatch(/The bot would leave this bug alone: title starts with/);
     const j = reportJson(s);
-    expect(j).toMatchObject({ bug: null, complete: true, missing: [], skipped: expect.stringMatching(/RFE|title/) });
+    expect(j).toMatchObject({
+      bug: null,
+      complete: true,
+      missing: [],
+      skipped: expect.stringMatching(/RFE|title/),
+    });
     expect((j.evaluation as { missing: string[] }).missing.length).toBeGreaterThan(0);
     const anyway = reportJson(triageReport(cl, rfe, { id: null, title: rfe.title }, { ignoreSkip: true }));
-    expect(anyway).toMatchObject({ complete: false, skipIgnored: expect.stringMatching(/title starts with/) });
+    expect(anyway).toMatchObject({
+      complete: false,
+      skipIgnored: expect.stringMatching(/title starts with/),
+    });
     expect(anyway.skipped).toBeUndefined();
   });
 
