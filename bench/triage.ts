@@ -95,7 +95,7 @@ function timeIt(fn: () => void, minMs: number): { runs: number; ms: number } {
 export function triageEvaluatorBench(n = 2000, minMs = 2000, seed = 1): TriageBenchResult {
   const cl = loadChecklist();
   const bugs = generateBugs(n, seed);
-  const texts = bugs.map(bugText);
+  const texts = bugs.map((b) => bugText(b));
   let complete = 0;
   for (const b of bugs) if (evaluate(cl, b).complete) complete++; // warm-up, and the verdict mix
   const scan = /Traceback \(most recent call last\)/i;

@@ -65,17 +65,29 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
   program
     .command("triage")
     .description("debug-info checklist verdict for one Launchpad bug (never writes to Launchpad)")
-    .option("--file <bug.json>", "a bug as JSON: {title, description, tags, attachments, comments?}")
+    .option(
+      "--file <bug.json>",
+      "a bug as JSON: a Launchpad bug entry with its messages and attachments (docs/launchpad.md), or {title, description, tags, attachments, comments?}",
+    )
     .option("--bug <n>", "a Launchpad bug number or link (read anonymously)")
     .option("--checklist <file>", "a checklist of one's own instead of the bundled one")
     .option("-c, --config <file>", "use this config's launchpad section")
     .option("--json", "print one JSON document")
+    .option("--ignore-skip", "evaluate a bug the skip rules exclude as if they did not")
     .action(
-      async (o: { file?: string; bug?: string; checklist?: string; config?: string; json?: boolean }) => {
+      async (o: {
+        file?: string;
+        bug?: string;
+        checklist?: string;
+        config?: string;
+        json?: boolean;
+        ignoreSkip?: boolean;
+      }) => {
         const lp = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config.launchpad : undefined;
         const checklist = o.checklist ?? lp?.checklistFile;
         const r = await triageCli({
           json: Boolean(o.json),
+          ignoreSkip: Boolean(o.ignoreSkip),
           ...(o.file !== undefined ? { file: o.file } : {}),
           ...(o.bug !== undefined ? { bug: o.bug } : {}),
           ...(checklist ? { checklist } : {}),

@@ -1,5 +1,6 @@
 // Turns Launchpad data (bug, task, messages, attachments) into the evaluator's input (pure).
 import type { BugForTriage } from "./checklist.js";
+import type { AttachmentForTriage } from "./evidence.js";
 
 /** The parts of a Launchpad message the triage needs (the client's Message fits). */
 export interface MessageLike {
@@ -7,6 +8,8 @@ export interface MessageLike {
   owner_link?: string | null | undefined;
   date_created: string;
   self_link?: string;
+  /** devel API: false for a hidden comment. */
+  visible?: boolean | undefined;
 }
 
 /** The parts of a Launchpad bug the triage needs (the client's Bug fits). */
@@ -21,7 +24,11 @@ export interface BugLike {
 /** An attachment's names: the title, and the Librarian file name where the client resolved it. */
 export interface AttachmentLike {
   title: string;
-  filename?: string;
+  filename?: string | undefined;
+  /** The message the attachment came with: its owner is the uploader. */
+  messageLink?: string | null | undefined;
+  /** Launchpad's type (Patch/Unspecified) or, where known, the media type. */
+  type?: string | undefined;
 }
 
 export interface LaunchpadBugData {
@@ -43,13 +50,36 @@ export function personName(link: string | null | undefined): string | undefined 
   }
 }
 
-/** Title and file name, once each: a custom title ("juju status output") still says what the file is. */
-export function attachmentNames(attachments: readonly AttachmentLike[]): string[] {
-  const out = new Set<string>();
-  for (const a of attachments) {
-    for (const n of [a.filename, a.title]) if (n && n.trim()) out.add(n.trim());
+/** "…/+bug/5/comments/2" → "comments/2": API roots and project paths differ between links to one message. */
+function commentKey(link: string | null | undefined): string | undefined {
+  return link ? (/\/comments\/\d+\/?$/.exec(link)?.[0].replace(/\/$/, "") ?? link) : undefined;
+}
+
+/**
+ * Each attachment with its uploader: the owner of the message it came with. Another person's sosreport says
+ * nothing about the reporter's system. An attachment whose message is unknown is given the benefit of the doubt.
+ */
+export function attachmentsForTriage(
+  d: LaunchpadBugData,
+  reporter: string | undefined,
+): AttachmentForTriage[] {
+  const owners = new Map<string, string | undefined>();
+  for (const m of d.messages) {
+    const key = commentKey(m.self_link);
+    if (key) owners.set(key, personName(m.owner_link));
   }
-  return [...out];
+  return d.attachments.map((a) => {
+    const key = commentKey(a.messageLink);
+    const uploader = key && owners.has(key) ? owners.get(key) : undefined;
+    const name = (a.filename ?? a.title).trim();
+    const media = a.type && a.type.includes("/") ? a.type : undefined; // Patch/Unspecified say nothing
+    return {
+      name,
+      ...(a.title.trim() && a.title.trim() !== name ? { title: a.title.trim() } : {}),
+      ...(media ? { type: media } : {}),
+      fromReporter: uploader === undefined || reporter === undefined || uploader === reporter,
+    };
+  });
 }
 
 /**
@@ -65,10 +95,11 @@ export function bugForTriage(d: LaunchpadBugData): BugForTriage & { reporter: st
     title: d.bug.title,
     description,
     tags: [...d.bug.tags],
-    attachments: attachmentNames(d.attachments),
+    attachments: attachmentsForTriage(d, reporter),
     comments: later.map((m) => ({
       author_is_reporter: reporter !== undefined && personName(m.owner_link) === reporter,
       content: m.content,
+      ...(m.visible === false ? { visible: false } : {}),
     })),
     reporter,
   };

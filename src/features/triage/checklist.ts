@@ -3,6 +3,12 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError, parseYaml, type ConfigProblem } from "../../core/config-load.js";
 import { packageFile } from "../../core/paths.js";
+import {
+  bugEvidence,
+  type AttachmentForTriage,
+  type CommentForTriage,
+  type EvidenceRules,
+} from "./evidence.js";
 
 const ID_RX = /^[a-z][a-z0-9_]*$/;
 const FLAGS_RX = /^(?!.*(.).*\1)[imsu]*$/;
@@ -15,41 +21,67 @@ const promptText = nonEmpty.refine((s) => !REMOVED_COMMAND.test(s), {
   message: "`sunbeam inspect` was removed from Sunbeam: ask for a sosreport instead",
 });
 
-/** One regex over the text or over each attachment name. `g` is added by the loader when `min` > 1. */
+/**
+ * One regex over the evidence text, each reporter attachment's file name, or its media type. `g` is added by the
+ * loader when `min` > 1; `exceptLine` drops matching lines first (same flags).
+ */
 const leafShape = {
   text: z.string().min(1).optional(),
   attachment: z.string().min(1).optional(),
+  mediaType: z.string().min(1).optional(),
   flags: z.string().regex(FLAGS_RX, "flags are some of i, m, s, u (each once)").optional(),
   min: z.number().int().min(1).max(1000).optional(),
+  exceptLine: z.string().min(1).optional(),
 };
-type LeafRaw = { text?: string; attachment?: string; flags?: string; min?: number };
+type LeafRaw = {
+  text?: string;
+  attachment?: string;
+  mediaType?: string;
+  flags?: string;
+  min?: number;
+  exceptLine?: string;
+};
+const LEAF_KINDS = ["text", "attachment", "mediaType"] as const;
 
-function checkLeaf(r: LeafRaw, ctx: z.RefinementCtx): void {
-  if ((r.text === undefined) === (r.attachment === undefined)) {
-    ctx.addIssue({ code: "custom", message: "a rule has exactly one of text or attachment (or all)" });
-    return;
-  }
-  if (r.min !== undefined && r.text === undefined) {
-    ctx.addIssue({ code: "custom", path: ["min"], message: "min applies to text rules only" });
-  }
-  const key = r.text !== undefined ? "text" : "attachment";
-  if (r.flags !== undefined && !FLAGS_RX.test(r.flags)) return; // reported on flags already
+function tryRegex(src: string, flags: string, key: string, ctx: z.RefinementCtx): void {
   try {
-    new RegExp(r.text ?? r.attachment ?? "", r.flags ?? "i");
+    new RegExp(src, flags);
   } catch (err) {
     ctx.addIssue({ code: "custom", path: [key], message: `invalid regex: ${(err as Error).message}` });
   }
 }
 
+function checkLeaf(r: LeafRaw, ctx: z.RefinementCtx): void {
+  const kinds = LEAF_KINDS.filter((k) => r[k] !== undefined);
+  if (kinds.length !== 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: "a rule has exactly one of text, attachment or mediaType (or all)",
+    });
+    return;
+  }
+  const key = kinds[0] as (typeof LEAF_KINDS)[number];
+  if (r.min !== undefined && key !== "text") {
+    ctx.addIssue({ code: "custom", path: ["min"], message: "min applies to text rules only" });
+  }
+  if (r.exceptLine !== undefined && key !== "text") {
+    ctx.addIssue({ code: "custom", path: ["exceptLine"], message: "exceptLine applies to text rules only" });
+  }
+  if (r.flags !== undefined && !FLAGS_RX.test(r.flags)) return; // reported on flags already
+  tryRegex(r[key] ?? "", r.flags ?? "i", key, ctx);
+  if (r.exceptLine !== undefined) tryRegex(r.exceptLine, r.flags ?? "i", "exceptLine", ctx);
+}
+
+const confidence = z.number().min(0).max(1).optional();
 const LeafSchema = z.strictObject(leafShape).superRefine(checkLeaf);
 const RuleSchema = z
-  .strictObject({ ...leafShape, all: z.array(LeafSchema).min(1).optional() })
+  .strictObject({ ...leafShape, confidence, all: z.array(LeafSchema).min(1).optional() })
   .superRefine((r, ctx) => {
     if (r.all === undefined) return checkLeaf(r, ctx);
-    if (r.text !== undefined || r.attachment !== undefined || r.flags !== undefined || r.min !== undefined) {
+    if (LEAF_KINDS.some((k) => r[k] !== undefined) || r.flags !== undefined || r.min !== undefined) {
       ctx.addIssue({
         code: "custom",
-        message: "a rule with all has no text, attachment, flags or min of its own",
+        message: "a rule with all has no text, attachment, mediaType, flags or min of its own",
       });
     }
   });
@@ -64,6 +96,8 @@ const ItemSchema = z
     satisfiedBy: z.array(RuleSchema).min(1, "needs at least one rule"),
     partialIf: z.array(RuleSchema).default([]),
     implies: z.array(itemId).default([]),
+    /** Asking for it may expose secrets: the prompt then carries the redaction note (messages.secrets). */
+    sensitive: z.boolean().default(false),
     prompt: z.strictObject({
       text: promptText,
       commands: z.array(promptText).default([]),
@@ -87,6 +121,15 @@ export const ChecklistSchema = z.strictObject({
       reporters: z.array(nonEmpty).default([]),
     })
     .prefault({}),
+  /** Template scaffolding removed before any rule runs (regexes, case-insensitive). */
+  evidence: z
+    .strictObject({
+      placeholders: z.array(nonEmpty).default([]),
+      dropLines: z.array(nonEmpty).default([]),
+    })
+    .prefault({}),
+  /** A decision below this confidence is asked as a confirmation (partial), never taken as present. */
+  minConfidence: z.number().min(0).max(1).default(0.6),
   messages: z.strictObject({
     intro: promptText,
     advisory: promptText,
@@ -101,12 +144,16 @@ export type ChecklistData = z.infer<typeof ChecklistSchema>;
 export type ItemKind = ChecklistData["items"][string]["kind"];
 
 interface Matcher {
-  on: "text" | "attachment";
+  on: "text" | "attachment" | "mediaType";
   rx: RegExp;
   min: number;
+  except: RegExp | undefined;
 }
-/** A compiled rule: indices into `matchers`, all of which must hit. */
-type Conj = readonly number[];
+/** A compiled rule: indices into `matchers`, all of which must hit, and how sure a hit makes us. */
+interface Conj {
+  leaves: readonly number[];
+  confidence: number;
+}
 
 export interface ChecklistItem {
   id: string;
@@ -114,6 +161,7 @@ export interface ChecklistItem {
   description: string;
   prompt: { text: string; commands: string[]; partial?: string | undefined };
   implies: readonly string[];
+  sensitive: boolean;
   when: Conj | undefined;
   satisfiedBy: readonly Conj[];
   partialIf: readonly Conj[];
@@ -127,15 +175,16 @@ export interface Checklist {
   byId: ReadonlyMap<string, ChecklistItem>;
   /** Every regex once (identical rules share one), compiled at load. */
   matchers: readonly Matcher[];
+  evidence: EvidenceRules;
 }
 
 export interface BugForTriage {
   title: string;
   description: string;
   tags: readonly string[];
-  /** Attachment titles or Librarian file names. */
-  attachments: readonly string[];
-  comments?: readonly { author_is_reporter: boolean; content: string }[];
+  /** Attachment file names (a bare string) or attachments with title, media type and uploader. */
+  attachments: readonly (string | AttachmentForTriage)[];
+  comments?: readonly CommentForTriage[];
   /** Launchpad name of the reporter, for the allow-list. */
   reporter?: string | undefined;
 }
@@ -146,11 +195,46 @@ export const BugInputSchema = z.object({
   title: z.string(),
   description: z.string().default(""),
   tags: z.array(z.string()).default([]),
-  attachments: z.array(z.string()).default([]),
-  comments: z.array(z.object({ author_is_reporter: z.boolean(), content: z.string() })).default([]),
+  /** File names, or `{filename?, title?, type?, author_is_reporter?}` (type: the media type). */
+  attachments: z
+    .array(
+      z.union([
+        z.string(),
+        z
+          .object({
+            filename: z.string().optional(),
+            title: z.string().optional(),
+            type: z.string().optional(),
+            author_is_reporter: z.boolean().optional(),
+          })
+          .refine((a) => (a.filename ?? a.title ?? "").trim() !== "", "needs a filename or a title")
+          .transform((a): AttachmentForTriage => ({
+            name: (a.filename ?? a.title ?? "").trim(),
+            title: a.title,
+            type: a.type,
+            fromReporter: a.author_is_reporter,
+          })),
+      ]),
+    )
+    .default([]),
+  comments: z
+    .array(
+      z.object({ author_is_reporter: z.boolean(), content: z.string(), visible: z.boolean().optional() }),
+    )
+    .default([]),
   reporter: z.string().optional(),
 });
 export type BugInput = z.infer<typeof BugInputSchema>;
+
+/** How one item was decided: the state, how sure, and what was seen (a line, a file name, an implication). */
+export interface Decision {
+  state: "present" | "partial" | "missing";
+  confidence: number;
+  /** The matched text (trimmed) or attachment name. */
+  evidence?: string;
+  /** Present because this item was found (e.g. a sosreport carries the Sunbeam logs). */
+  impliedBy?: string;
+}
 
 export interface Verdict {
   complete: boolean;
@@ -164,6 +248,8 @@ export interface Verdict {
   advisory: string[];
   /** Why the bot leaves this bug alone (then nothing is missing). */
   skipped?: string;
+  /** Every item's decision, by id (not for a skipped bug). */
+  decisions?: Record<string, Decision>;
 }
 
 export interface EvaluateOptions {
@@ -223,6 +309,15 @@ function zodProblems(issues: z.core.$ZodIssue[]): ConfigProblem[] {
 /** References between items: order and implications name real items. */
 function crossCheck(d: ChecklistData): ConfigProblem[] {
   const out: ConfigProblem[] = [];
+  for (const key of ["placeholders", "dropLines"] as const) {
+    d.evidence[key].forEach((src, i) => {
+      try {
+        new RegExp(src, "i");
+      } catch (err) {
+        out.push({ path: `evidence.${key}.${i}`, message: `invalid regex: ${(err as Error).message}` });
+      }
+    });
+  }
   const ids = Object.keys(d.items);
   const known = `(items: ${ids.join(", ")})`;
   d.order.forEach((id, i) => {
@@ -248,44 +343,45 @@ function compile(data: ChecklistData, source: string): Checklist {
   const matchers: Matcher[] = [];
   const seen = new Map<string, number>();
   const leaf = (r: LeafRaw): number => {
-    const on = r.text !== undefined ? "text" : "attachment";
-    const src = r.text ?? r.attachment ?? "";
+    const on = r.text !== undefined ? "text" : r.attachment !== undefined ? "attachment" : "mediaType";
+    const src = r.text ?? r.attachment ?? r.mediaType ?? "";
     const min = r.min ?? 1;
-    const flags = (r.flags ?? "i") + (min > 1 ? "g" : "");
-    const key = `${on}\0${flags}\0${min}\0${src}`;
+    const base = r.flags ?? "i";
+    const flags = base + (min > 1 ? "g" : "");
+    const key = `${on}\0${flags}\0${min}\0${src}\0${r.exceptLine ?? ""}`;
     let i = seen.get(key);
     if (i === undefined) {
-      i = matchers.push({ on, rx: new RegExp(src, flags), min }) - 1;
+      const except = r.exceptLine !== undefined ? new RegExp(r.exceptLine, base) : undefined;
+      i = matchers.push({ on, rx: new RegExp(src, flags), min, except }) - 1;
       seen.set(key, i);
     }
     return i;
   };
-  const conj = (r: RuleRaw): Conj => (r.all ? r.all.map(leaf) : [leaf(r)]);
+  const conj = (r: RuleRaw): Conj => ({
+    leaves: r.all ? r.all.map(leaf) : [leaf(r)],
+    confidence: r.confidence ?? 1,
+  });
   const items = Object.entries(data.items).map(([id, it]): ChecklistItem => ({
     id,
     kind: it.kind,
     description: it.description,
     prompt: it.prompt,
     implies: it.implies,
+    sensitive: it.sensitive,
     when: it.when ? conj(it.when) : undefined,
     satisfiedBy: it.satisfiedBy.map(conj),
     partialIf: it.partialIf.map(conj),
   }));
-  return { source, data, items, byId: new Map(items.map((i) => [i.id, i])), matchers };
+  const evidence: EvidenceRules = {
+    placeholders: data.evidence.placeholders.map((p) => new RegExp(p, "gi")),
+    dropLines: data.evidence.dropLines.map((p) => new RegExp(p, "i")),
+  };
+  return { source, data, items, byId: new Map(items.map((i) => [i.id, i])), matchers, evidence };
 }
 
-/**
- * "Text" of a bug: title, description and the reporter's own comments (others' words prove nothing).
- * Runs of spaces/tabs become one space and blank lines are dropped: the rules only ever ask for "some
- * whitespace", and `^\s*` over thousands of blank lines (pasted logs) is quadratic in every regex engine.
- */
-export function bugText(bug: BugForTriage): string {
-  const parts = [bug.title, bug.description];
-  for (const c of bug.comments ?? []) if (c.author_is_reporter) parts.push(c.content);
-  return parts
-    .join("\n")
-    .replace(/[^\S\n]{2,}/g, " ")
-    .replace(/\n[^\S\n]*(?=\n)/g, "");
+/** The evaluated text of a bug: its evidence (the reporter's own words, scaffolding removed, lines kept). */
+export function bugText(bug: BugForTriage, cl: Checklist = loadChecklist()): string {
+  return bugEvidence(bug, cl.evidence).text;
 }
 
 export function skipReason(cl: Checklist, bug: BugForTriage, opts: EvaluateOptions = {}): string | undefined {
@@ -304,42 +400,101 @@ export function skipReason(cl: Checklist, bug: BugForTriage, opts: EvaluateOptio
   return undefined;
 }
 
-/** Counts matches up to `min`; a fresh matchAll each time, so a global regex's lastIndex never leaks. */
-function enough(m: Matcher, text: string): boolean {
-  if (m.min <= 1) return m.rx.test(text); // compiled without `g`: stateless
+/** The first match once `min` are found; a fresh matchAll each time, so a global regex's lastIndex never leaks. */
+function firstOfEnough(m: Matcher, text: string): string | undefined {
+  if (m.min <= 1) return m.rx.exec(text)?.[0]; // compiled without `g`: stateless
   let n = 0;
-  for (const _ of text.matchAll(m.rx)) if (++n >= m.min) return true;
-  return false;
+  let first: string | undefined;
+  for (const hit of text.matchAll(m.rx)) {
+    first ??= hit[0];
+    if (++n >= m.min) return first;
+  }
+  return undefined;
+}
+
+function shortEvidence(s: string): string {
+  const t = s.replace(/\s+/g, " ").trim();
+  return t.length > 80 ? `${t.slice(0, 79)}…` : t;
+}
+
+/** Runs each matcher at most once over one bug's evidence: undefined for no hit, else what was seen. */
+function matcherRunner(cl: Checklist, bug: BugForTriage): (i: number) => string | undefined {
+  const ev = bugEvidence(bug, cl.evidence);
+  const memo = new Map<number, string | undefined>();
+  const filtered = new Map<RegExp, string>();
+  const textFor = (m: Matcher): string => {
+    const except = m.except;
+    if (!except) return ev.text;
+    let t = filtered.get(except);
+    if (t === undefined) {
+      t = ev.text
+        .split("\n")
+        .filter((l) => !except.test(l))
+        .join("\n");
+      filtered.set(except, t);
+    }
+    return t;
+  };
+  return (i) => {
+    if (memo.has(i)) return memo.get(i);
+    const m = cl.matchers[i] as Matcher;
+    let seen: string | undefined;
+    if (m.on === "text") seen = firstOfEnough(m, textFor(m));
+    else if (m.on === "attachment") seen = ev.files.flatMap((f) => f.names).find((n) => m.rx.test(n));
+    else seen = ev.files.find((f) => f.type !== undefined && m.rx.test(f.type))?.names[0];
+    const out = seen === undefined ? undefined : shortEvidence(seen) || "(match)";
+    memo.set(i, out);
+    return out;
+  };
 }
 
 export function evaluate(cl: Checklist, bug: BugForTriage, opts: EvaluateOptions = {}): Verdict {
-  const text = bugText(bug);
-  // Titles may carry a path; the rules anchor on the file name.
-  const files = bug.attachments.map((a) => a.trim().replace(/^.*[\\/]/, ""));
-  const memo = new Int8Array(cl.matchers.length); // 0 unknown, 1 hit, 2 miss: each regex runs at most once
-  const hit = (i: number): boolean => {
-    if (memo[i] === 0) {
-      const m = cl.matchers[i] as Matcher;
-      const ok = m.on === "text" ? enough(m, text) : files.some((f) => m.rx.test(f));
-      memo[i] = ok ? 1 : 2;
+  const run = matcherRunner(cl, bug);
+  const holds = (c: Conj): string | undefined => {
+    let first: string | undefined;
+    for (const i of c.leaves) {
+      const seen = run(i);
+      if (seen === undefined) return undefined;
+      first ??= seen;
     }
-    return memo[i] === 1;
+    return first;
   };
-  const holds = (c: Conj): boolean => c.every(hit);
-  const any = (cs: readonly Conj[]): boolean => cs.some(holds);
+  /** The most confident rule that holds, with what it saw. */
+  const best = (cs: readonly Conj[]): { confidence: number; evidence: string } | undefined => {
+    let out: { confidence: number; evidence: string } | undefined;
+    for (const c of cs) {
+      if (out && out.confidence >= c.confidence) continue;
+      const seen = holds(c);
+      if (seen !== undefined) out = { confidence: c.confidence, evidence: seen };
+    }
+    return out;
+  };
 
+  const decisions: Record<string, Decision> = {};
   const found = new Set<string>();
-  for (const item of cl.items) if (any(item.satisfiedBy)) found.add(item.id);
+  for (const item of cl.items) {
+    const hit = best(item.satisfiedBy);
+    if (hit && hit.confidence >= cl.data.minConfidence) {
+      found.add(item.id);
+      decisions[item.id] = { state: "present", confidence: hit.confidence, evidence: hit.evidence };
+      continue;
+    }
+    const part = best(item.partialIf) ?? hit; // a weak hit is something found: asked as a confirmation
+    decisions[item.id] = part
+      ? { state: "partial", confidence: part.confidence, evidence: part.evidence }
+      : { state: "missing", confidence: 1 };
+  }
   const queue = [...found];
   for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
     for (const t of cl.byId.get(id)?.implies ?? []) {
       if (!found.has(t)) {
         found.add(t);
         queue.push(t);
+        decisions[t] = { state: "present", confidence: decisions[id]?.confidence ?? 1, impliedBy: id };
       }
     }
   }
-  const applies = (item: ChecklistItem): boolean => !item.when || holds(item.when);
+  const applies = (item: ChecklistItem): boolean => !item.when || holds(item.when) !== undefined;
   const present = cl.items.filter((i) => found.has(i.id)).map((i) => i.id);
   const skipped = opts.ignoreSkip ? undefined : skipReason(cl, bug, opts);
   if (skipped) return { complete: true, missing: [], present, partial: [], advisory: [], skipped };
@@ -348,9 +503,9 @@ export function evaluate(cl: Checklist, bug: BugForTriage, opts: EvaluateOptions
     const item = cl.byId.get(id);
     return item && !found.has(id) && (item.kind === "required" || applies(item));
   });
-  const partial = missing.filter((id) => any(cl.byId.get(id)?.partialIf ?? []));
+  const partial = missing.filter((id) => decisions[id]?.state === "partial");
   const advisory = cl.items
     .filter((i) => i.kind === "advisory" && !found.has(i.id) && applies(i))
     .map((i) => i.id);
-  return { complete: missing.length === 0, missing, present, partial, advisory };
+  return { complete: missing.length === 0, missing, present, partial, advisory, decisions };
 }

@@ -1,10 +1,10 @@
 // `sunbeam-bot triage (--file BUG.json | --bug N) [--checklist FILE] [--json]` and the bot's `!triage` service.
-import { readFileSync } from "node:fs";
 import { LaunchpadClient, parseBugId } from "../../integrations/launchpad/client.js";
 import { UserError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
 import { bugForTriage } from "./bug-input.js";
-import { BugInputSchema, loadChecklist, type BugInput, type Checklist } from "./checklist.js";
+import { readBugFile } from "./bug-file.js";
+import { loadChecklist, type Checklist } from "./checklist.js";
 import { bugUrl, fetchBug, type BugReader } from "./fetch.js";
 import { renderReportText, reportJson, triageReport, type TriageReport } from "./report.js";
 
@@ -15,6 +15,8 @@ export interface TriageCliOptions {
   /** A checklist of one's own instead of the bundled one. */
   checklist?: string;
   json: boolean;
+  /** Evaluate a bug the skip rules exclude as the decision (default: report the bot's decision, skipped). */
+  ignoreSkip?: boolean;
   /** For --bug: the reader (default: an anonymous LaunchpadClient on `apiRoot`). */
   client?: BugReader;
   apiRoot?: string;
@@ -31,38 +33,12 @@ export interface TriageCliResult {
   report: TriageReport;
 }
 
-/** Reads and validates the `--file` form; every problem names its field. */
-export function readBugFile(file: string): BugInput {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UserError(
-      `${file}: cannot read the bug file (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-    );
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${file}: not JSON: ${(err as Error).message}`);
-  }
-  const parsed = BugInputSchema.safeParse(data);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (i) => `  ${i.path.map(String).join(".") || "(top level)"}: ${i.message}`,
-  );
-  throw new UserError(
-    `${file}: not a bug file (expected {title, description, tags, attachments: [names], comments?: [{author_is_reporter, content}]}):\n${problems.join("\n")}`,
-  );
-}
-
 /** One bug's report from Launchpad (anonymous reads: public bugs only). */
 export async function reportForBug(
   client: BugReader,
   checklist: Checklist,
   ref: string | number,
-  opts: Pick<TriageCliOptions, "reporterAllowList" | "skipTags"> = {},
+  opts: Pick<TriageCliOptions, "reporterAllowList" | "skipTags" | "ignoreSkip"> = {},
 ): Promise<TriageReport> {
   const id = parseBugId(ref);
   if (id === undefined) throw new UserError(`Not a Launchpad bug number or link: ${String(ref)}`);
@@ -75,12 +51,15 @@ export async function reportForBug(
   );
 }
 
-function evaluateOpts(o: Pick<TriageCliOptions, "reporterAllowList" | "skipTags">) {
+function evaluateOpts(o: Pick<TriageCliOptions, "reporterAllowList" | "skipTags" | "ignoreSkip">) {
   return {
     ...(o.reporterAllowList ? { reporterAllowList: o.reporterAllowList } : {}),
     ...(o.skipTags ? { skipTags: o.skipTags } : {}),
+    ...(o.ignoreSkip ? { ignoreSkip: true } : {}),
   };
 }
+
+export { readBugFile };
 
 export async function triageCli(o: TriageCliOptions): Promise<TriageCliResult> {
   if ((o.file === undefined) === (o.bug === undefined)) {
@@ -89,8 +68,8 @@ export async function triageCli(o: TriageCliOptions): Promise<TriageCliResult> {
   const checklist = loadChecklist(o.checklist);
   let report: TriageReport;
   if (o.file !== undefined) {
-    const input = readBugFile(o.file);
-    report = triageReport(checklist, input, { id: input.id ?? null, title: input.title }, evaluateOpts(o));
+    const f = readBugFile(o.file);
+    report = triageReport(checklist, f.input, { id: f.id, title: f.title, url: f.url }, evaluateOpts(o));
   } else {
     const client =
       o.client ??

@@ -34,34 +34,60 @@ function fill(text: string, cl: Checklist): string {
   return text.replaceAll("{docsUrl}", cl.data.docsUrl);
 }
 
-function itemBlock(cl: Checklist, id: string, lead: string, partial: boolean): string {
+function itemBlock(cl: Checklist, id: string, lead: string, verdict: Verdict): string {
   const item = cl.byId.get(id);
   if (!item) return `${lead}${id}`; // a verdict from an older checklist: still name the item
-  const lines = [`${lead}${item.prompt.text}`];
-  for (const c of item.prompt.commands) lines.push(`${INDENT}${c}`);
-  if (partial && item.prompt.partial) lines.push(`${" ".repeat(lead.length)}${item.prompt.partial}`);
-  return lines.join("\n");
+  const d = verdict.decisions?.[id];
+  // Something partly there is asked as a confirmation, naming what we saw, not as if nothing were there.
+  const confirm = verdict.partial.includes(id) && item.prompt.partial;
+  const text = confirm
+    ? (item.prompt.partial ?? "").replaceAll("{found}", d?.evidence ?? "…")
+    : item.prompt.text;
+  return [`${lead}${text}`, ...item.prompt.commands.map((c) => `${INDENT}${c}`)].join("\n");
 }
 
 export function markerLine(missing: readonly string[]): string {
   return `${MARKER} missing=${missing.join(",")}`;
 }
 
-/** The one Launchpad comment asking for exactly the missing items, each with the command that collects it. */
+/**
+ * What the prompt lists: the missing items, those that imply others first (a sosreport carries the Sunbeam logs
+ * and juju status), without the items such a listed one implies, so one attachment answers several.
+ */
+export function promptItems(cl: Checklist, missing: readonly string[]): string[] {
+  const asked = new Set(missing);
+  const implied = new Set<string>();
+  for (const id of missing) for (const t of cl.byId.get(id)?.implies ?? []) if (asked.has(t)) implied.add(t);
+  const leads = missing.filter((id) => (cl.byId.get(id)?.implies.length ?? 0) > 0 && !implied.has(id));
+  return [...leads, ...missing.filter((id) => !leads.includes(id) && !implied.has(id))];
+}
+
+/** The one short Launchpad comment asking for exactly the missing items, each with the command that collects it. */
 export function renderPrompt(cl: Checklist, verdict: Verdict, opts: PromptOptions = {}): string {
   if (verdict.missing.length === 0) throw new Error("renderPrompt: nothing is missing");
   const m = cl.data.messages;
-  const partial = new Set(verdict.partial);
+  const ids = promptItems(cl, verdict.missing);
   const blocks = [fill(m.intro, cl)];
-  blocks.push(verdict.missing.map((id, i) => itemBlock(cl, id, `${i + 1}. `, partial.has(id))).join("\n\n"));
+  blocks.push(ids.map((id, i) => itemBlock(cl, id, `${i + 1}. `, verdict)).join("\n"));
   if (opts.advisory !== false && verdict.advisory.length > 0) {
-    const extra = verdict.advisory.map((id) => itemBlock(cl, id, "- ", false)).join("\n\n");
-    blocks.push(`${fill(m.advisory, cl)}\n\n${extra}`);
+    const extra = verdict.advisory.map((id) => itemBlock(cl, id, "- ", verdict)).join("\n");
+    blocks.push(`${fill(m.advisory, cl)}\n${extra}`);
   }
-  blocks.push(fill(m.secrets, cl), fill(m.docs, cl));
+  if (ids.some((id) => cl.byId.get(id)?.sensitive)) blocks.push(fill(m.secrets, cl));
+  blocks.push(fill(m.docs, cl));
   if (opts.statusNote !== false) blocks.push(fill(m.incomplete, cl));
   blocks.push(markerLine(verdict.missing));
   return blocks.join("\n\n");
+}
+
+/** Words a reader reads: the marker line is for the bot, a command counts by its words. */
+export function promptWords(text: string): number {
+  return text
+    .split("\n")
+    .filter((l) => !l.startsWith(MARKER))
+    .join(" ")
+    .split(/\s+/)
+    .filter((w) => /\w/.test(w)).length;
 }
 
 /** The short thanks once the reporter has supplied everything. */

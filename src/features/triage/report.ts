@@ -28,8 +28,12 @@ export interface TriageReport extends Verdict {
   bug: number | null;
   title: string;
   url?: string;
-  /** Every item of the checklist, required ones first (for the text renderings). */
+  /** Every item of the checklist, required ones first (for the text renderings), as evaluated. */
   items: ItemReport[];
+  /** The checklist applied regardless of the skip rules: for a skipped bug, what would be missing. */
+  evaluation: Verdict;
+  /** `--ignore-skip`: the skip rule that would have applied. */
+  skipIgnored?: string;
 }
 
 export interface ReportBug {
@@ -39,8 +43,9 @@ export interface ReportBug {
 }
 
 /**
- * The verdict a human asks for: the checklist is applied even to a bug the bot skips (the skip reason is
- * reported beside it), because "what would be missing" is the question.
+ * The bot's decision (a skipped bug is complete with nothing missing, as the bot treats it), with the checklist
+ * applied anyway under `evaluation`, because "what would be missing" is the triager's next question.
+ * `ignoreSkip` makes the evaluation the decision.
  */
 export function triageReport(
   cl: Checklist,
@@ -49,7 +54,8 @@ export function triageReport(
   opts: EvaluateOptions = {},
 ): TriageReport {
   const v = evaluate(cl, input, { ...opts, ignoreSkip: true });
-  const skipped = skipReason(cl, input, opts);
+  const rule = skipReason(cl, input, opts);
+  const skipped = opts.ignoreSkip ? undefined : rule;
   const state = (id: string): ItemState => {
     if (v.present.includes(id)) return "present";
     if (v.partial.includes(id)) return "partial";
@@ -65,28 +71,34 @@ export function triageReport(
     bug: bug.id,
     title: bug.title,
     ...(bug.url ? { url: bug.url } : {}),
-    complete: v.complete,
-    missing: v.missing,
-    present: v.present,
-    partial: v.partial,
-    advisory: v.advisory,
-    ...(skipped ? { skipped } : {}),
+    ...(skipped
+      ? { complete: true, missing: [], present: v.present, partial: [], advisory: [], skipped }
+      : v),
     items: ordered.map((i) => ({ id: i.id, kind: i.kind, description: i.description, state: state(i.id) })),
+    evaluation: v,
+    ...(opts.ignoreSkip && rule ? { skipIgnored: rule } : {}),
   };
 }
 
 /** The `triage --json` document (ARCHITECTURE §4): fields may be added, never renamed. */
 export function reportJson(r: TriageReport): Record<string, unknown> {
+  const e = r.evaluation;
+  const verdict = (v: Verdict) => ({
+    complete: v.complete,
+    missing: v.missing,
+    present: v.present,
+    partial: v.partial,
+    advisory: v.advisory,
+  });
   return {
     bug: r.bug,
-    complete: r.complete,
-    missing: r.missing,
-    present: r.present,
-    partial: r.partial,
-    advisory: r.advisory,
+    ...verdict(r),
     title: r.title,
     ...(r.url ? { url: r.url } : {}),
-    ...(r.skipped ? { skipped: r.skipped } : {}),
+    ...(r.skipped
+      ? { skipped: r.skipped, evaluation: { ...verdict(e), decisions: e.decisions ?? {} } }
+      : { decisions: e.decisions ?? {} }),
+    ...(r.skipIgnored ? { skipIgnored: r.skipIgnored } : {}),
   };
 }
 
@@ -119,13 +131,17 @@ function blocking(r: TriageReport): number {
 export function renderReportText(r: TriageReport): string {
   const lines = [headline(r) + (r.url ? `\n${r.url}` : "")];
   lines.push(
-    r.complete
-      ? "Complete: every required item is there."
-      : `Incomplete: ${r.missing.length} of ${blocking(r)} required items missing: ${r.missing.join(", ")}.`,
+    r.skipped
+      ? "Skipped by the bot; the checklist anyway:"
+      : r.evaluation.complete
+        ? "Complete: every required item is there."
+        : `Incomplete: ${r.missing.length} of ${blocking(r)} required items missing: ${r.missing.join(", ")}.`,
   );
   const width = Math.max(...r.items.map((i) => i.id.length));
   for (const i of r.items) {
-    lines.push(`  ${MARK[i.state].padEnd(8)} ${i.id.padEnd(width)}  ${i.description}${NOTE[i.state]}`);
+    const d = r.evaluation.decisions?.[i.id];
+    const seen = d?.impliedBy ? ` [via ${d.impliedBy}]` : d?.evidence ? ` [${d.evidence}]` : "";
+    lines.push(`  ${MARK[i.state].padEnd(8)} ${i.id.padEnd(width)}  ${i.description}${NOTE[i.state]}${seen}`);
   }
   if (r.skipped) lines.push(`The bot would leave this bug alone: ${r.skipped}.`);
   return lines.join("\n");
@@ -135,18 +151,19 @@ export function renderReportText(r: TriageReport): string {
 export function renderReportChat(r: TriageReport): string {
   const link = r.url ? ` ${r.url}` : "";
   const lines = [`**${headline(r)}**${link}`];
-  if (r.complete) {
+  const e = r.evaluation;
+  if (r.skipped) lines.push(`The bot leaves this bug alone (${r.skipped}); the checklist anyway:`);
+  if (e.complete) {
     lines.push("Debug info complete: ready for triage.");
   } else {
-    lines.push(`Missing ${r.missing.length} of ${blocking(r)} required items:`);
+    lines.push(`Missing ${e.missing.length} of ${blocking(r)} required items:`);
     for (const i of r.items) {
       if (i.state === "missing" || i.state === "partial") {
         lines.push(`- \`${i.id}\`: ${i.description}${i.state === "partial" ? " (partly there)" : ""}`);
       }
     }
   }
-  if (r.present.length) lines.push(`Present: ${r.present.map((id) => `\`${id}\``).join(", ")}`);
-  if (r.advisory.length) lines.push(`Also useful: ${r.advisory.map((id) => `\`${id}\``).join(", ")}`);
-  if (r.skipped) lines.push(`The bot leaves this bug alone (${r.skipped}).`);
+  if (e.present.length) lines.push(`Present: ${e.present.map((id) => `\`${id}\``).join(", ")}`);
+  if (e.advisory.length) lines.push(`Also useful: ${e.advisory.map((id) => `\`${id}\``).join(", ")}`);
   return lines.join("\n");
 }

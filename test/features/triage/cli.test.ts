@@ -1,5 +1,5 @@
 // `sunbeam-bot triage --file` as a triager runs it: the §4 JSON contract, text output, and clear usage errors.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -78,5 +78,69 @@ describe("sunbeam-bot triage --file", () => {
     const none = await runCli(["triage"]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--file|--bug/);
+  });
+});
+
+describe("sunbeam-bot triage --file with Launchpad API JSON", () => {
+  const fixture = join(import.meta.dirname, "../../fixtures/triage/14-others-comment-does-not-count.json");
+  const doc = JSON.parse(readFileSync(fixture, "utf8")) as {
+    bug: unknown;
+    messages: unknown;
+    attachments: unknown;
+  };
+
+  it("reads {bug, messages, attachments}, and the bug entry with its collections beside it", async () => {
+    const one = await runCli(["triage", "--file", fixture, "--json"]);
+    expect(one.code).toBe(0);
+    const j = JSON.parse(one.stdout) as {
+      bug: number;
+      missing: string[];
+      decisions: Record<string, unknown>;
+    };
+    expect(j.bug).toBe(2000014);
+    expect(j.missing).toContain("diag_bundle"); // another user's sosreport does not count
+    expect(j.decisions.steps).toMatchObject({ state: "present" });
+    const entry = bugFile(doc.bug);
+    writeFileSync(entry.replace(/\.json$/, ".messages.json"), JSON.stringify(doc.messages));
+    writeFileSync(entry.replace(/\.json$/, ".attachments.json"), JSON.stringify(doc.attachments));
+    const beside = await runCli(["triage", "--file", entry, "--json"]);
+    expect(beside.code).toBe(0);
+    expect(JSON.parse(beside.stdout)).toEqual(j);
+  });
+
+  it("refuses a bug entry without its comments or with one page of them, naming the field", async () => {
+    const alone = await runCli(["triage", "--file", bugFile(doc.bug)]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/messages: missing/);
+    expect(alone.stderr).toMatch(/messages_collection_link|\/messages/);
+    const paged = await runCli([
+      "triage",
+      "--file",
+      bugFile({
+        ...doc,
+        messages: { ...(doc.messages as object), next_collection_link: "https://x/?ws.start=75" },
+      }),
+    ]);
+    expect(paged.code).toBe(2);
+    expect(paged.stderr).toMatch(/next_collection_link/);
+    const bad = await runCli([
+      "triage",
+      "--file",
+      bugFile({ ...doc, attachments: { entries: [{ title: 3 }] } }),
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/attachments\.entries\.0\.(title|self_link)/);
+  });
+
+  it("reports a skipped bug as the bot decides it, and evaluates it with --ignore-skip", async () => {
+    const f = bugFile({ title: "[RFE] IPv6", description: "please", tags: [], attachments: [] });
+    const j = JSON.parse((await runCli(["triage", "--file", f, "--json"])).stdout) as Record<string, unknown>;
+    expect(j).toMatchObject({ complete: true, missing: [], skipped: expect.stringMatching(/RFE/) });
+    expect((j.evaluation as { missing: string[] }).missing).toContain("snap_version");
+    const k = JSON.parse((await runCli(["triage", "--file", f, "--json", "--ignore-skip"])).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(k).toMatchObject({ complete: false, skipIgnored: expect.stringMatching(/RFE/) });
   });
 });

@@ -147,7 +147,10 @@ describe("Launchpad data → evaluator input", () => {
       title: "t",
       description: "the description",
       tags: ["x1"],
-      attachments: ["juju_status.txt", "juju status output", "x.log"],
+      attachments: [
+        { name: "juju_status.txt", title: "juju status output", fromReporter: true },
+        { name: "x.log", fromReporter: true },
+      ],
       comments: [
         { author_is_reporter: false, content: "triager" },
         { author_is_reporter: true, content: "mine" },
@@ -159,7 +162,7 @@ describe("Launchpad data → evaluator input", () => {
 
 describe("the verdict report", () => {
   const cl = loadChecklist();
-  const input = readBugFile(join(fixtures, "incomplete-screenshots.json"));
+  const input = readBugFile(join(fixtures, "incomplete-screenshots.json")).input;
   const r = triageReport(cl, input, {
     id: 2081234,
     title: input.title,
@@ -172,13 +175,12 @@ describe("the verdict report", () => {
     expect(j).toMatchObject({
       bug: 2081234,
       complete: false,
-      present: ["snap_version"],
+      present: ["snap_version", "steps"],
       partial: ["error_output"],
     });
     expect(j.missing).toEqual([
       "os_release",
       "deployment",
-      "steps",
       "error_output",
       "juju_status",
       "sunbeam_logs",
@@ -189,21 +191,36 @@ describe("the verdict report", () => {
   it("text: a verdict line and one line per item", () => {
     const t = renderReportText(r);
     expect(t).toMatch(/^Bug #2081234 "2024\.1\/stable rev 599/);
-    expect(t).toContain("Incomplete: 7 of 8 required items missing: os_release, deployment,");
-    expect(t).toMatch(/^ {2}ok +snap_version +the openstack snap channel and revision$/m);
-    expect(t).toMatch(/^ {2}PARTIAL +error_output .*\(something found, not enough\)$/m);
+    expect(t).toContain("Incomplete: 6 of 8 required items missing: os_release, deployment,");
+    expect(t).toMatch(/^ {2}ok +snap_version +the openstack snap channel and revision \[2024\.1\/stable\]$/m);
+    expect(t).toMatch(/^ {2}PARTIAL +error_output .*\(something found, not enough\) \[Screenshot.*\.png\]$/m);
     expect(t).toMatch(/^ {2}- +manifest .*\(not needed for this bug\)$/m);
     expect(t).toMatch(/^ {2}advised +k8s_inspect .*\(recommended, never required\)$/m);
     expect(t.split("\n")).toHaveLength(2 + 1 + cl.items.length);
   });
 
-  it("a skipped bug still gets its verdict, with the reason the bot leaves it alone", () => {
-    const rfe = readBugFile(join(fixtures, "rfe-skipped.json"));
+  // Was: complete false beside `skipped`, which is not what the bot does (issue 14): the decision is the bot's.
+  it("a skipped bug is the bot's decision (complete, nothing missing), its evaluation beside it", () => {
+    const rfe = readBugFile(join(fixtures, "rfe-skipped.json")).input;
     const s = triageReport(cl, rfe, { id: null, title: rfe.title });
     expect(s.skipped).toMatch(/title starts with/);
-    expect(s.complete).toBe(false);
+    expect(s).toMatchObject({ complete: true, missing: [] });
+    expect(s.evaluation.complete).toBe(false);
     expect(renderReportText(s)).toMatch(/The bot would leave this bug alone: title starts with/);
-    expect(reportJson(s).bug).toBeNull();
+    const j = reportJson(s);
+    expect(j).toMatchObject({
+      bug: null,
+      complete: true,
+      missing: [],
+      skipped: expect.stringMatching(/RFE|title/),
+    });
+    expect((j.evaluation as { missing: string[] }).missing.length).toBeGreaterThan(0);
+    const anyway = reportJson(triageReport(cl, rfe, { id: null, title: rfe.title }, { ignoreSkip: true }));
+    expect(anyway).toMatchObject({
+      complete: false,
+      skipIgnored: expect.stringMatching(/title starts with/),
+    });
+    expect(anyway.skipped).toBeUndefined();
   });
 
   it("chat: missing items named and described", () => {
@@ -211,7 +228,7 @@ describe("the verdict report", () => {
     expect(c.split("\n")[0]).toBe(
       '**Bug #2081234 "2024.1/stable rev 599 - sunbeam cluster bootstrap stuck at Deploying OpenStack Control Plane"** https://bugs.launchpad.net/bugs/2081234',
     );
-    expect(c).toContain("Missing 7 of 8 required items:");
+    expect(c).toContain("Missing 6 of 8 required items:");
     expect(c).toContain("- `error_output`: the observed failure, as text (partly there)");
     expect(c).toContain("Present: `snap_version`");
     expect(c).toContain("Also useful: `k8s_inspect`");

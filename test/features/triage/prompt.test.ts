@@ -13,6 +13,7 @@ import {
   markerLine,
   parseMarker,
   renderComplete,
+  promptWords,
   renderPrompt,
   renderTriageNote,
 } from "../../../src/features/triage/prompt.js";
@@ -35,32 +36,41 @@ describe("renderPrompt", () => {
   const v = evaluate(cl, fixture("incomplete-screenshots.json"));
   const text = renderPrompt(cl, v);
 
-  it("thanks, then lists only the missing items, numbered, each with its command", () => {
-    expect(text.startsWith("Thank you for reporting this bug.")).toBe(true);
+  // Was: every missing item numbered, juju status and the log asked beside the sosreport that carries them, and
+  // `admin/controller` named (issue 14: too long, and a model current deployments no longer use for the nodes).
+  it("thanks, leads with the sosreport, then lists only what it does not carry, each with its command", () => {
+    expect(text.startsWith("Thanks for the report.")).toBe(true);
     const numbered = text.match(/^\d+\. /gm) ?? [];
-    expect(numbered).toHaveLength(v.missing.length);
-    expect(text).toMatch(/^1\. The Ubuntu release/m);
-    expect(text).toMatch(/^ +lsb_release -a$/m);
+    expect(numbered).toHaveLength(v.missing.length - 2); // juju_status and sunbeam_logs: in the sosreport
+    expect(text).toMatch(/^1\. A sosreport/m);
     expect(text).toMatch(/^ +sudo sos report -k sunbeam\.juju-allow-login=True$/m);
-    expect(text).toMatch(
-      /^ +sunbeam utils juju-login\n +juju status -m openstack\n +juju status -m admin\/controller$/m,
-    );
-    expect(text).toContain("-k sunbeam.sunbeam-user=<user>");
+    expect(text).toMatch(/^2\. The Ubuntu release/m);
+    expect(text).toMatch(/^ +lsb_release -a$/m);
+    expect(text).not.toMatch(/juju status -m|admin\/controller/);
     // present: not asked again
     expect(text).not.toContain("snap list openstack");
+    expect(promptWords(text)).toBeLessThanOrEqual(120);
+  });
+
+  it("asks for juju status of both current models when no sosreport is asked for", () => {
+    const p = renderPrompt(cl, verdict({ missing: ["juju_status"] }));
+    expect(p).toMatch(
+      /^ +sunbeam utils juju-login\n +juju status -m openstack\n +juju status -m openstack-machines$/m,
+    );
+    expect(p).toMatch(/--clean/);
   });
 
   it("asks for text when only screenshots were given (partial)", () => {
-    expect(text).toContain("please paste the error as text too");
+    expect(text).toContain("please also paste the error as text");
   });
 
-  it("warns about secrets, links the docs, says Incomplete and that a reply re-opens it", () => {
-    expect(text).toMatch(/review it for secrets/);
+  it("says how to redact, links the docs, says Incomplete and that a reply re-opens it", () => {
+    expect(text).toMatch(/sos masks known passwords and keys; add `--clean`/);
     expect(text).toContain(
       "https://canonical-openstack.readthedocs-hosted.com/en/latest/how-to/troubleshooting/inspecting-the-cluster/",
     );
     expect(text).toMatch(/set this bug to Incomplete/);
-    expect(text).toMatch(/Replying .* sets it back for triage/);
+    expect(text).toMatch(/replying sets it back for triage/);
     expect(renderPrompt(cl, v, { statusNote: false })).not.toMatch(/Incomplete/);
   });
 
@@ -88,8 +98,17 @@ describe("renderPrompt", () => {
 
   it("uses the checklist's partial hint for a channel without revision", () => {
     const p = renderPrompt(cl, verdict({ missing: ["snap_version"], partial: ["snap_version"] }));
-    expect(p).toMatch(/^1\. The openstack snap channel and revision/m);
-    expect(p).toContain("We can see the channel but not the revision");
+    // a confirmation, naming what was seen, not "missing"
+    expect(p).toMatch(/^1\. We see the channel \(…\) but not the revision; please confirm with:$/m);
+    const seen = renderPrompt(
+      cl,
+      verdict({
+        missing: ["snap_version"],
+        partial: ["snap_version"],
+        decisions: { snap_version: { state: "partial", confidence: 1, evidence: "2024.1/edge" } },
+      }),
+    );
+    expect(seen).toContain("We see the channel (2024.1/edge) but not the revision");
     expect(p.trimEnd().endsWith("sunbeam-triage:v1 missing=snap_version")).toBe(true);
   });
 
