@@ -5,6 +5,7 @@ import { gerritSshPipeline } from "./gerrit-ssh.js";
 import { burstToSlack } from "./burst.js";
 import { benchAffected } from "./affected.js";
 import { triageEvaluatorBench } from "./triage.js";
+import { redosBench } from "./redos.js";
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
     // Pure computation, no Redis: the affected-charm model and queries against the naive baseline.
     report.affected = await benchAffected({ charms: Number(process.env.BENCH_CHARMS ?? 1000) });
     if ((report.affected as { sameAnswers: boolean }).sameAnswers !== true) process.exitCode = 1;
+    report.redos = redosBench();
+    if ((report.redos as { withinBound: boolean }).withinBound !== true) process.exitCode = 1;
   } finally {
     await redis.stop();
   }
