@@ -6,6 +6,7 @@ import { burstToSlack } from "./burst.js";
 import { benchAffected } from "./affected.js";
 import { triageEvaluatorBench } from "./triage.js";
 import { benchDemoFirstPrompt } from "./demo.js";
+import { redosBench } from "./redos.js";
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
       note: "sunbeam-bot demo: Redis ready → prompt printed (sample Gerrit, Launchpad, monorepo, registry, bot start, sample events queued); slowest of 3",
     };
     if (demo.firstPromptMs > 3000) process.exitCode = 1;
+    report.redos = redosBench();
+    if ((report.redos as { withinBound: boolean }).withinBound !== true) process.exitCode = 1;
   } finally {
     await redis.stop();
   }

@@ -19,7 +19,8 @@ import type { FeatureParts } from "./core/feature.js";
 import { FEATURES, ROUTES } from "./features.js";
 import { errorMessage } from "./core/errors.js";
 import { startHttp, type HttpServer } from "./core/http-server.js";
-import { botRoutes } from "./app/http-routes.js";
+import { botRoutes, dashboardRoutes } from "./app/http-routes.js";
+import { dashboardSettings } from "./app/dashboard.js";
 import { QueueOutbox } from "./chat/queue-outbox.js";
 import { Metrics } from "./core/metrics.js";
 import type { Source } from "./core/source.js";
@@ -62,6 +63,8 @@ export class Bot {
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | undefined;
   http: HttpServer | undefined;
+  /** The queue dashboard's own listener, when http.dashboard.port sets one. */
+  dashboardHttp: HttpServer | undefined;
 
   constructor(private readonly opts: BotOptions) {
     const { config } = opts.loaded;
@@ -195,6 +198,16 @@ export class Bot {
       botRoutes(this, this.opts.loaded, this.opts.log),
     );
     this.opts.log.info({ host: config.http.host, port: this.http.port }, "http listening");
+    const dash = dashboardSettings(config.http);
+    if (dash.enabled && dash.port !== undefined) {
+      const host = dash.host ?? config.http.host;
+      this.dashboardHttp = await startHttp(
+        host,
+        dash.port,
+        dashboardRoutes(this, this.opts.loaded, this.opts.log),
+      );
+      this.opts.log.info({ host, port: this.dashboardHttp.port }, "dashboard listening");
+    }
   }
 
   /** Ready when Redis answers and every chat network is connected. */
@@ -255,6 +268,7 @@ export class Bot {
       for (const f of this.features) f.stop?.();
       await this.sourcesLease?.stop();
       await this.http?.close();
+      await this.dashboardHttp?.close();
       // Running jobs finish first (their replies still reach the adapters); new messages wait in Redis.
       await this.workers.close(this.opts.loaded.config.jobs.shutdownGraceSeconds * 1000);
       // Then the sender and the chat connections, releasing the lease so a standby takes over at once.

@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { ConfigError, parseYaml, zodProblems, type ConfigProblem } from "../core/config-load.js";
 import { readSecrets, type Secrets } from "../core/secrets.js";
 import { ConfigSchema, crossCheck, type Config } from "./config.js";
+import { dashboardPasswordProblem } from "./dashboard.js";
+import { webhookSecretProblem } from "../integrations/gerrit/webhook.js";
 
 export interface LoadedConfig {
   config: Config;
@@ -106,6 +108,14 @@ function requiredSecrets(cfg: Config, secrets: Secrets): ConfigProblem[] {
       path: "gerrit.webhook.enabled",
       message: "needs GERRIT_WEBHOOK_SECRET or GERRIT_WEBHOOK_SECRET_FILE in the environment",
     });
+  }
+  const weakHook = secrets.gerritWebhookSecret && webhookSecretProblem(secrets.gerritWebhookSecret);
+  if (cfg.gerrit?.webhook.enabled && weakHook) {
+    out.push({ path: "gerrit.webhook.enabled", message: `GERRIT_WEBHOOK_SECRET ${weakHook}` });
+  }
+  const weakDash = secrets.dashboardPassword && dashboardPasswordProblem(secrets.dashboardPassword);
+  if (cfg.http.dashboard.enabled && weakDash) {
+    out.push({ path: "http.dashboard.enabled", message: `DASHBOARD_PASSWORD ${weakDash}` });
   }
   return out;
 }

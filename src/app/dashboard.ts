@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Queue } from "bullmq";
 import { z } from "zod";
 import { errorMessage } from "../core/errors.js";
-import type { Route } from "../core/http-server.js";
+import { parseRequestTarget, type Route } from "../core/http-server.js";
 import type { Logger } from "../core/log.js";
 
 export const DashboardConfigSchema = z.strictObject({
@@ -16,8 +16,19 @@ export const DashboardConfigSchema = z.strictObject({
     .string()
     .regex(/^(\/[A-Za-z0-9_-]+)+$/, "must be a URL path like /admin/queues")
     .default("/admin/queues"),
-  /** Hide retry, clean, pause, add and delete: a dashboard to look with, not to act with. */
-  readOnly: z.boolean().default(false),
+  /**
+   * Hide retry, clean, pause, add and delete: a dashboard to look with, not to act with. On by default:
+   * an added or retried job runs as whatever chat user its data names, so writing is an explicit choice.
+   */
+  readOnly: z.boolean().default(true),
+  /**
+   * A port of its own (with `host`), so the dashboard can listen apart from the webhook receiver, e.g.
+   * on an internal interface only. Unset: mounted on the bot's HTTP server.
+   */
+  port: z.number().int().min(0).max(65535).optional(),
+  host: z.string().min(1).optional(),
+  /** Wrong logins per client address per minute before it is refused (429) for the rest of the minute. */
+  maxFailuresPerMinute: z.number().int().min(1).max(1000).default(5),
 });
 export type DashboardConfig = z.infer<typeof DashboardConfigSchema>;
 
@@ -27,6 +38,52 @@ export type DashboardConfig = z.infer<typeof DashboardConfigSchema>;
  */
 export function dashboardSettings(http: object): DashboardConfig {
   return DashboardConfigSchema.parse((http as { dashboard?: unknown }).dashboard ?? {});
+}
+
+/** Shortest DASHBOARD_PASSWORD accepted (config check refuses shorter ones; the route stays off). */
+export const MIN_DASHBOARD_PASSWORD_LENGTH = 12;
+
+export function dashboardPasswordProblem(password: string): string | undefined {
+  return password.length >= MIN_DASHBOARD_PASSWORD_LENGTH
+    ? undefined
+    : `is ${password.length} characters; needs at least ${MIN_DASHBOARD_PASSWORD_LENGTH}`;
+}
+
+/**
+ * Failed logins per client address in fixed one-minute windows: guessing costs a minute per few tries.
+ * In memory: the dashboard is served by one process, and a restart forgetting counts is harmless.
+ */
+export class LoginThrottle {
+  private readonly windows = new Map<string, { start: number; failures: number }>();
+
+  constructor(
+    private readonly maxFailures: number,
+    private readonly now: () => number = Date.now,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  private current(ip: string): { start: number; failures: number } {
+    const t = this.now();
+    let w = this.windows.get(ip);
+    if (!w || t - w.start >= this.windowMs) {
+      w = { start: t, failures: 0 };
+      this.windows.set(ip, w);
+      // Bounded: old windows are dropped whenever the map grows.
+      if (this.windows.size > 10_000)
+        for (const [k, v] of this.windows) if (t - v.start >= this.windowMs) this.windows.delete(k);
+    }
+    return w;
+  }
+
+  /** Seconds until this address may try again, or 0 when it may try now. */
+  blockedFor(ip: string): number {
+    const w = this.current(ip);
+    return w.failures >= this.maxFailures ? Math.ceil((w.start + this.windowMs - this.now()) / 1000) : 0;
+  }
+
+  fail(ip: string): void {
+    this.current(ip).failures++;
+  }
 }
 
 /** Equal-time comparison of two strings of any length: both are hashed to 32 bytes first. */
@@ -62,6 +119,9 @@ export interface DashboardOptions {
   queues: readonly Queue[];
   readOnly: boolean;
   log: Logger;
+  /** Wrong logins per address per minute (default 5). */
+  maxFailuresPerMinute?: number;
+  now?: () => number;
 }
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -121,9 +181,20 @@ export function queueDashboard(o: DashboardOptions): Route {
       "queue dashboard could not be loaded (is @bull-board installed?)",
     ),
   );
+  const weak = dashboardPasswordProblem(o.password);
+  if (weak) o.log.error(`DASHBOARD_PASSWORD ${weak}: the dashboard refuses every login`);
+  const throttle = new LoginThrottle(o.maxFailuresPerMinute ?? 5, o.now);
   return async (req, res) => {
+    const ip = req.socket.remoteAddress ?? "-";
+    const wait = throttle.blockedFor(ip);
+    if (wait > 0) {
+      refuse(res, 429, "too many failed logins; try again later", { "retry-after": String(wait) });
+      return;
+    }
     const auth = checkBasicAuth(req.headers.authorization, o.user, o.password);
+    if (weak) auth.ok = false;
     if (!auth.ok) {
+      if (req.headers.authorization) throttle.fail(ip);
       // A browser's first request carries no credentials: only a wrong pair is worth a warning.
       if (req.headers.authorization)
         o.log.warn(
@@ -139,8 +210,13 @@ export function queueDashboard(o: DashboardOptions): Route {
       refuse(res, 403, "cross-site request refused");
       return;
     }
-    const url = new URL(req.url ?? "/", "http://x");
-    const rest = url.pathname.slice(o.path.length);
+    const target = parseRequestTarget(req.url);
+    if (!target) {
+      refuse(res, 400, "bad request target");
+      return;
+    }
+    const search = target.query.size ? `?${target.query.toString()}` : "";
+    const rest = target.path.slice(o.path.length);
     if (!readOnlyMethod)
       o.log.info(
         { audit: true, source: "dashboard", user: auth.user, method, path: rest },
@@ -154,7 +230,7 @@ export function queueDashboard(o: DashboardOptions): Route {
       return;
     }
     // Bull Board routes are relative to its mount point; the normalised path keeps `..` from escaping it.
-    req.url = `${rest.startsWith("/") ? rest : `/${rest}`}${url.search}`;
+    req.url = `${rest.startsWith("/") ? rest : `/${rest}`}${search}`;
     await new Promise<void>((resolve) => {
       res.once("finish", resolve);
       res.once("close", resolve);

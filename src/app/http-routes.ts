@@ -49,22 +49,31 @@ export function botRoutes(bot: RoutedBot, loaded: LoadedConfig, log: Logger): Re
       log,
     });
   }
-  // Off by default; when off there is no route at all (404), not a login prompt.
-  const dash = dashboardSettings(config.http);
-  if (dash.enabled) {
-    if (secrets.dashboardPassword) {
-      routes[`${dash.path}/*`] = queueDashboard({
-        path: dash.path,
-        user: dash.user,
-        password: secrets.dashboardPassword,
-        queues: QUEUE_NAMES.map((n) => bot.queues.get(n)),
-        readOnly: dash.readOnly,
-        log: log.child({ component: "dashboard" }),
-      });
-    } else {
-      // config check refuses this (requiredSecrets); never serve the queues without a password.
-      log.error("http.dashboard is enabled without DASHBOARD_PASSWORD: the dashboard stays off");
-    }
-  }
+  // A dashboard with a port of its own is served by its own listener (dashboardRoutes), not here.
+  if (dashboardSettings(config.http).port === undefined)
+    Object.assign(routes, dashboardRoutes(bot, loaded, log));
   return routes;
+}
+
+/** The dashboard's route, or none: off by default; when off there is no route at all (404), not a login prompt. */
+export function dashboardRoutes(bot: RoutedBot, loaded: LoadedConfig, log: Logger): Record<string, Route> {
+  const dash = dashboardSettings(loaded.config.http);
+  if (!dash.enabled) return {};
+  const password = loaded.secrets.dashboardPassword;
+  if (!password) {
+    // config check refuses this (requiredSecrets); never serve the queues without a password.
+    log.error("http.dashboard is enabled without DASHBOARD_PASSWORD: the dashboard stays off");
+    return {};
+  }
+  return {
+    [`${dash.path}/*`]: queueDashboard({
+      path: dash.path,
+      user: dash.user,
+      password,
+      queues: QUEUE_NAMES.map((n) => bot.queues.get(n)),
+      readOnly: dash.readOnly,
+      maxFailuresPerMinute: dash.maxFailuresPerMinute,
+      log: log.child({ component: "dashboard" }),
+    }),
+  };
 }

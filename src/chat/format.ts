@@ -5,11 +5,31 @@ export const SLACK_MAX_CHARS = 3_900;
 /** Characters per Matrix message body: events are capped at 65,536 bytes, body and HTML both count. */
 export const MATRIX_MAX_CHARS = 30_000;
 
-/** One inline token: a link, bold text or a code span. Leftmost match wins, so code protects its contents. */
-const INLINE = /\[([^\]]+)\]\(([^)\s]+)\)|\*\*([^*]+)\*\*|`([^`]+)`/g;
+/**
+ * One inline token: a backslash escape, a link, bold text or a code span. Leftmost match wins, so code
+ * protects its contents and an escaped character is never markup.
+ */
+const INLINE = /\\([\\[\]*`])|\[([^\]]+)\]\(([^)\s]+)\)|\*\*([^*]+)\*\*|`([^`]+)`/g;
+
+/**
+ * Text from outside (a Gerrit subject, a Launchpad title, a display name) made literal for the chat
+ * Markdown subset: `[label](url)`, `**` and backticks lose their meaning (the networks' own markup
+ * characters are escaped by each renderer), so an outsider cannot make a link with text of their choosing. Renderers wrap every such
+ * field in this.
+ */
+export function plain(s: string): string {
+  return s.replace(/[\\[\]*`]/g, "\\$&");
+}
+
+/** A link label may hold escapes (from plain()); the label is then shown literally. */
+function unescape(s: string): string {
+  return s.replace(/\\([\\[\]*`])/g, "$1");
+}
 
 interface InlineRenderer {
   text(s: string): string;
+  /** One escaped character, shown as itself and never as markup. */
+  literal(ch: string): string;
   link(label: string, url: string): string;
   bold(inner: string): string;
   code(s: string): string;
@@ -20,8 +40,9 @@ function renderInline(line: string, r: InlineRenderer): string {
   let last = 0;
   for (const m of line.matchAll(INLINE)) {
     out += r.text(line.slice(last, m.index));
-    const [whole, label, url, bold, code] = m;
-    if (label !== undefined && url !== undefined) out += r.link(label, url);
+    const [whole, escaped, label, url, bold, code] = m;
+    if (escaped !== undefined) out += r.literal(escaped);
+    else if (label !== undefined && url !== undefined) out += r.link(unescape(label), url);
     else if (bold !== undefined) out += r.bold(renderInline(bold, r));
     else if (code !== undefined) out += r.code(code);
     last = m.index + whole.length;
@@ -45,6 +66,7 @@ export function escapeHtml(s: string): string {
 
 const HTML: InlineRenderer = {
   text: escapeHtml,
+  literal: escapeHtml,
   link: (label, url) =>
     safeUrl(url) ? `<a href="${escapeHtml(url)}">${escapeHtml(label)}</a>` : escapeHtml(`${label} <${url}>`),
   bold: (inner) => `<strong>${inner}</strong>`,
@@ -80,6 +102,8 @@ export function escapeSlack(s: string): string {
 
 const MRKDWN: InlineRenderer = {
   text: escapeSlack,
+  // Slack has no escape for * _ ~ `: a zero-width joiner after it keeps it from pairing up as markup.
+  literal: (ch) => (/[*`]/.test(ch) ? `${ch}\u200d` : escapeSlack(ch)),
   link: (label, url) =>
     safeUrl(url)
       ? `<${escapeSlack(url).replace(/\|/g, "%7C")}|${escapeSlack(label)}>`

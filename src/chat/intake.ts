@@ -1,6 +1,7 @@
 // Pure: which incoming chat messages become command events, and the event (its id dedupes replicas).
 import type { ChatCommandEvent } from "../core/events.js";
 import type { IncomingMessage } from "./adapter.js";
+import { MAX_COMMAND_CHARS } from "../core/commands.js";
 
 /** A command for the bot, or null: bots (itself included), ignored users and plain chatter are dropped. */
 export function commandEvent(
@@ -17,7 +18,9 @@ export function commandEvent(
     network: m.network,
     room: m.room,
     user: m.user,
-    text: m.text,
+    // Bounded before it is stored: the router refuses anything longer than MAX_COMMAND_CHARS anyway,
+    // so one character over is enough for it to say so.
+    text: m.text.length > MAX_COMMAND_CHARS ? m.text.slice(0, MAX_COMMAND_CHARS + 1) : m.text,
     createdOn: Math.floor(m.ts / 1000),
     ...(m.thread ? { thread: m.thread } : {}),
   };

@@ -4,6 +4,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { App, Receiver } from "@slack/bolt";
 import type { Logger } from "../core/log.js";
 import { errorMessage } from "../core/errors.js";
+import { limitListener, parseRequestTarget, readBody } from "../core/http-server.js";
+
+/**
+ * Slack's own payloads are small (events, slash commands, interactions: a few KiB); nothing unsigned may
+ * make the bot hold more than this. The body is read only after the signature headers look right.
+ */
+export const SLACK_MAX_BODY_BYTES = 64 * 1024;
+/** Slack sends each request at once; a client that dribbles is not Slack. */
+export const SLACK_LIMITS = { headersTimeoutMs: 5_000, requestTimeoutMs: 10_000, idleTimeoutMs: 10_000 };
+const SLACK_BODY_TIMEOUT_MS = 5_000;
 
 /** Slack's window: requests signed more than five minutes away from now (either way) are replays or junk. */
 export const SLACK_MAX_SKEW_SECONDS = 300;
@@ -81,6 +91,7 @@ export class SlackHttpReceiver implements Receiver {
         if (!res.headersSent) res.writeHead(500).end();
       });
     });
+    limitListener(server, SLACK_LIMITS);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -97,35 +108,33 @@ export class SlackHttpReceiver implements Receiver {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-    const max = this.opts.maxBytes ?? 1024 * 1024;
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size > max) {
-          resolve(undefined);
-          req.destroy();
-        } else chunks.push(c);
-      });
-      req.on("end", () => resolve(Buffer.concat(chunks)));
-      req.on("error", reject);
-    });
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = parseRequestTarget(req.url)?.path;
     if (req.method !== "POST" || path !== this.opts.path) return void res.writeHead(404).end();
-    const raw = await this.readBody(req);
-    if (!raw) return void res.writeHead(413).end();
-    const verdict = verifySlackSignature({
+    const signed = {
       signingSecret: this.opts.signingSecret,
-      rawBody: raw,
       timestamp: header(req, "x-slack-request-timestamp"),
       signature: header(req, "x-slack-signature"),
       nowMs: (this.opts.now ?? Date.now)(),
+    };
+    // Everything the signature can be judged on without the body first: an unsigned, stale or malformed
+    // request is refused before a byte of its body is read.
+    const early = verifySlackSignature({ ...signed, signingSecret: "", rawBody: "" });
+    if (!early.ok && early.reason !== "signature mismatch") {
+      this.opts.log.warn({ reason: early.reason }, "slack request rejected");
+      res.writeHead(401, { connection: "close" }).end();
+      return;
+    }
+    const got = await readBody(req, {
+      maxBytes: this.opts.maxBytes ?? SLACK_MAX_BODY_BYTES,
+      timeoutMs: SLACK_BODY_TIMEOUT_MS,
     });
+    if (!got.ok) {
+      if (!res.destroyed) res.writeHead(got.status, { connection: "close" }).end();
+      return;
+    }
+    const raw = got.body;
+    const verdict = verifySlackSignature({ ...signed, rawBody: raw });
     if (!verdict.ok) {
       this.opts.log.warn({ reason: verdict.reason }, "slack request rejected");
       return void res.writeHead(401).end();

@@ -177,6 +177,21 @@ export interface CommandRequest {
   text: string;
 }
 
+/** Longest command text the router reads; longer is refused (and only this much is ever stored). */
+export const MAX_COMMAND_CHARS = 2000;
+/** What the audit log keeps of the arguments: a few words, each cut short. */
+const AUDIT_WORDS = 20;
+const AUDIT_WORD_CHARS = 200;
+
+/** The arguments as the audit log records them: bounded whatever the user sent. */
+export function auditArgs(words: readonly string[]): string[] {
+  const out = words
+    .slice(0, AUDIT_WORDS)
+    .map((w) => (w.length > AUDIT_WORD_CHARS ? `${w.slice(0, AUDIT_WORD_CHARS)}…(${w.length} chars)` : w));
+  if (words.length > AUDIT_WORDS) out.push(`…(${words.length - AUDIT_WORDS} more words)`);
+  return out;
+}
+
 export type Outcome = "ok" | "error" | "unknown" | "denied" | "rate-limited" | "bad-args";
 
 export class CommandRouter {
@@ -211,7 +226,8 @@ export class CommandRouter {
     services: CommandServices,
     log: Logger,
   ): Promise<{ reply: string | null; outcome: Outcome; command?: string }> {
-    const inv = parseInvocation(req.text, this.cfg.prefix);
+    const tooLong = req.text.length > MAX_COMMAND_CHARS;
+    const inv = parseInvocation(tooLong ? req.text.slice(0, 200) : req.text, this.cfg.prefix);
     if (!inv) return { reply: null, outcome: "unknown" };
     const cmd = this.byName.get(inv.name);
     const roles = this.rolesOf(req.network, req.user);
@@ -219,8 +235,8 @@ export class CommandRouter {
       log.info(
         {
           audit: true,
-          command: inv.name,
-          args: inv.words,
+          command: inv.name.slice(0, 64),
+          args: auditArgs(inv.words),
           user: req.user,
           network: req.network,
           room: req.room,
@@ -229,12 +245,29 @@ export class CommandRouter {
         },
         "command",
       );
+    // Every reply counts, unknown and refused commands too: none of them is a way to make the bot talk.
+    if (!(await this.limiter.hit(req.network, req.user))) {
+      audit("rate-limited");
+      return {
+        reply: `Slow down, please: ${this.limiter.describe()}.`,
+        outcome: "rate-limited",
+        ...(cmd ? { command: cmd.name } : {}),
+      };
+    }
+    if (tooLong) {
+      audit("bad-args", { error: `text of ${req.text.length} characters` });
+      return {
+        reply: `That command is too long: at most ${MAX_COMMAND_CHARS} characters.`,
+        outcome: "bad-args",
+        ...(cmd ? { command: cmd.name } : {}),
+      };
+    }
     if (!cmd) {
       const visible = this.commands.filter((c) => this.allowed(c, roles));
       const s = suggest(inv.name, visible);
       audit("unknown");
       return {
-        reply: `Unknown command ${this.cfg.prefix}${inv.name}.${s ? ` Did you mean ${this.cfg.prefix}${s}?` : ""} Try ${this.cfg.prefix}help.`,
+        reply: `Unknown command ${this.cfg.prefix}${inv.name.slice(0, 64)}.${s ? ` Did you mean ${this.cfg.prefix}${s}?` : ""} Try ${this.cfg.prefix}help.`,
         outcome: "unknown",
       };
     }
@@ -245,14 +278,6 @@ export class CommandRouter {
           ? null
           : `Sorry, ${this.cfg.prefix}${cmd.name} needs the ${this.requiredRole(cmd)} role.`;
       return { reply, outcome: "denied", command: cmd.name };
-    }
-    if (!(await this.limiter.hit(req.network, req.user))) {
-      audit("rate-limited");
-      return {
-        reply: `Slow down, please: ${this.limiter.describe()}.`,
-        outcome: "rate-limited",
-        command: cmd.name,
-      };
     }
     const ctx: CommandContext = {
       user: req.user,

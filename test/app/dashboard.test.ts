@@ -61,7 +61,7 @@ describe("queue dashboard", () => {
   });
 
   it("asks for credentials and refuses wrong ones", async () => {
-    const { port, logs } = await botWithDashboard({ enabled: true });
+    const { port, logs } = await botWithDashboard({ enabled: true, maxFailuresPerMinute: 10 });
     const none = await get(port, "/admin/queues");
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Basic realm="[^"]+"/);
@@ -106,7 +106,7 @@ describe("queue dashboard", () => {
   });
 
   it("acts on a queue from its own pages, refuses cross-site requests and audits actions", async () => {
-    const { port, logs, bot } = await botWithDashboard({ enabled: true });
+    const { port, logs, bot } = await botWithDashboard({ enabled: true, readOnly: false });
     const url = `http://127.0.0.1:${port}/admin/queues/api/queues/summary/pause`;
     const authorization = basic("admin", PASSWORD);
     const forged = await fetch(url, {
@@ -130,6 +130,50 @@ describe("queue dashboard", () => {
         path: "/api/queues/summary/pause",
       }),
     );
+  });
+
+  it("is read-only unless told otherwise: no job can be added, retried or paused", async () => {
+    const { port, bot } = await botWithDashboard({ enabled: true });
+    const r = await fetch(`http://127.0.0.1:${port}/admin/queues/api/queues/summary/pause`, {
+      method: "PUT",
+      headers: { authorization: basic("admin", PASSWORD), "sec-fetch-site": "same-origin" },
+    });
+    expect(r.status).not.toBe(200);
+    expect(await bot.queues.get("summary").isPaused()).toBe(false);
+  });
+
+  it("throttles password guessing per address: after 5 wrong logins, 429 even for the right one", async () => {
+    const { port } = await botWithDashboard({ enabled: true });
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++)
+      statuses.push(
+        (await get(port, "/admin/queues/api/queues", { authorization: basic("admin", `guess${i}`) })).status,
+      );
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    const right = await get(port, "/admin/queues/api/queues", { authorization: basic("admin", PASSWORD) });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("refuses a short DASHBOARD_PASSWORD in config check", () => {
+    const loaded = () =>
+      validateConfig(
+        { ...testConfig(randomPrefix()), http: { dashboard: { enabled: true } } },
+        { DASHBOARD_PASSWORD: "x" },
+        "test",
+      );
+    expect(loaded).toThrow(/DASHBOARD_PASSWORD is 1 characters; needs at least 12/);
+  });
+
+  it("listens on a port of its own when given one, and not on the webhook port", async () => {
+    const { port, bot } = await botWithDashboard({ enabled: true, port: 0 });
+    const auth = { authorization: basic("admin", PASSWORD) };
+    expect((await get(port, "/admin/queues/api/queues", auth)).status).toBe(404);
+    const own = bot.dashboardHttp?.port ?? 0;
+    expect(own).toBeGreaterThan(0);
+    expect(own).not.toBe(port);
+    expect((await get(own, "/admin/queues/api/queues", auth)).status).toBe(200);
+    expect((await get(own, "/healthz")).status).toBe(404);
   });
 
   it("can be read-only", async () => {

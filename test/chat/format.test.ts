@@ -1,7 +1,7 @@
 // Rendering the chat Markdown subset (Matrix HTML, Slack mrkdwn), trimming to limits, and the adapters' text helpers.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { fitRendered, fitToLimit, toMatrixHtml, toSlackMrkdwn } from "../../src/chat/format.js";
+import { fitRendered, fitToLimit, plain, toMatrixHtml, toSlackMrkdwn } from "../../src/chat/format.js";
 import { incomingFromEvent, noticeContent, stripReplyFallback, txnIdFor } from "../../src/chat/matrix-sdk.js";
 import { commandText, fromSlackText } from "../../src/chat/slack.js";
 import { signSlack } from "../fakes/slack-api.js";
@@ -172,5 +172,24 @@ describe("slack text helpers", () => {
     expect(ok(edge, signSlack(secret, edge, body))).toBe(true);
     expect(ok(ts, "v1=" + "0".repeat(64))).toBe(false);
     expect(ok("", signSlack(secret, ts, body))).toBe(false);
+  });
+});
+
+describe("text from outside", () => {
+  it("cannot become a link with chosen text, bold or code on any network", () => {
+    const subject = "[Security fix](https://evil.example/login) **urgent** `x`";
+    const line = `[p] 1,1 merged: ${plain(subject)} — https://review.opendev.org/c/p/+/1`;
+    const html = toMatrixHtml(line);
+    expect(html).not.toContain("<a ");
+    expect(html).not.toContain("<strong>");
+    expect(html).not.toContain("<code>");
+    expect(html).toContain("[Security fix](https://evil.example/login)");
+    const slack = toSlackMrkdwn(line);
+    expect(slack).not.toContain("<https://evil.example/login|");
+    expect(slack).toContain("[Security fix](https://evil.example/login)");
+    // The bot's own links still work, with an outside label made literal.
+    expect(toMatrixHtml(`[${plain("a *b*")}](https://x.example/1)`)).toBe(
+      '<a href="https://x.example/1">a *b*</a>',
+    );
   });
 });

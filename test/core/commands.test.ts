@@ -108,6 +108,33 @@ describe("CommandRouter", () => {
     expect((await ask("@erin:x", "!help")).outcome).toBe("ok");
   });
 
+  it("rate-limits unknown and refused commands too: every reply counts", async () => {
+    const outcomes = [];
+    for (const t of ["!nosuch", "!echo 1 hi", "!stauts", "!echo 1 hi"])
+      outcomes.push((await ask("@frank:x", t)).outcome);
+    expect(outcomes).toEqual(["unknown", "denied", "unknown", "rate-limited"]);
+  });
+
+  it("refuses an over-long command and logs only a bounded part of its arguments", async () => {
+    const lines: string[] = [];
+    const big = `!echo 1 ${"x".repeat(1024 * 1024)}`;
+    const r = await router.handle(
+      { network: "matrix", room: "!r", user: "@alice2:x", text: big },
+      {},
+      quietLogger(lines),
+    );
+    expect(r.outcome).toBe("bad-args");
+    expect(r.reply).toMatch(/too long: at most 2000 characters/);
+    expect(lines.join("").length).toBeLessThan(4096);
+    const words = Array.from({ length: 500 }, (_, i) => `w${i}${"y".repeat(3)}`).join(" ");
+    await router.handle(
+      { network: "matrix", room: "!r", user: "@alice3:x", text: `!nosuch ${words}`.slice(0, 1999) },
+      {},
+      quietLogger(lines),
+    );
+    expect(lines.join("").length).toBeLessThan(8192);
+  });
+
   it("shows one command's usage", async () => {
     expect((await ask("@alice:x", "!help echo")).reply).toContain(
       "`!echo <count> <text...> [--loud]` — say it back",

@@ -20,6 +20,10 @@ export interface FailureSpec {
   status: number;
   retryAfter?: string;
   body?: string;
+  /** Do the request first, then answer with this failure: a gateway timing out after Gerrit stored it. */
+  afterDoing?: boolean;
+  /** Only requests of this method get it (others pass), e.g. "POST" for the review write. */
+  method?: string;
 }
 
 export interface FakeGerritRestOptions {
@@ -81,13 +85,34 @@ export class FakeGerritRest {
     const authed = u.pathname.startsWith("/a/");
     const user = authed ? this.checkAuth(req) : undefined;
     this.requests.push({ method, path: u.pathname, query: u.searchParams, authenticated: authed });
-    const fail = this.failures.shift();
+    const at = this.failures.findIndex((f) => f.method === undefined || f.method === method);
+    const fail = at === -1 ? undefined : this.failures.splice(at, 1)[0];
+    if (fail?.afterDoing) {
+      // The real handling runs against a response that goes nowhere; the client gets the failure.
+      const sink = {
+        writeHead: () => sink,
+        end: () => sink,
+        setHeader: () => sink,
+      } as unknown as ServerResponse;
+      this.route(sink, u, method, authed, user, body);
+    }
     if (fail) {
       const headers: Record<string, string> = { "Content-Type": "text/plain" };
       if (fail.retryAfter !== undefined) headers["Retry-After"] = fail.retryAfter;
       res.writeHead(fail.status, headers).end(fail.body ?? `Error ${fail.status}`);
       return;
     }
+    this.route(res, u, method, authed, user, body);
+  }
+
+  private route(
+    res: ServerResponse,
+    u: URL,
+    method: string,
+    authed: boolean,
+    user: string | undefined,
+    body: string,
+  ): void {
     if (authed && user === undefined) return text(res, 401, "Unauthorized");
     const path = authed ? u.pathname.slice(2) : u.pathname;
     const parts = path.split("/").filter(Boolean).map(decodeURIComponent);

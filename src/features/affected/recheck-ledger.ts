@@ -27,6 +27,18 @@ export interface RecheckLedgerDeps {
 /** Posts one recheck comment on the change's current revision; a throw marks the change `post-failed`. */
 export type PostRecheck = (change: CandidateChange, shared: readonly string[]) => Promise<unknown>;
 
+/**
+ * After a failure that may have written anyway (timeout, 5xx): whether the bot's own tagged recheck is
+ * on that patch set. Asked before posting again, so an ambiguous failure never makes a second comment.
+ */
+export interface RecheckCheck {
+  ambiguous(err: unknown): boolean;
+  posted(change: CandidateChange): Promise<boolean>;
+}
+
+/** The done mark's value while it is not known whether the last post reached Gerrit. */
+const UNCERTAIN = "?uncertain";
+
 /** What the ledger already holds about the candidates of a trigger: the inputs of planRechecks. */
 export interface RecheckMarks {
   /** `doneKey`s recorded for this trigger. */
@@ -67,7 +79,8 @@ export class RecheckLedger {
     if (candidates.length === 0) return { done, cooling };
     const keys = candidates.map((c) => doneKey(c.number, c.patchSet, triggerId(trigger)));
     const marks = await this.d.redis.mget(...keys.map((k) => this.key("done", k)));
-    keys.forEach((k, i) => marks[i] !== null && done.add(k));
+    // An uncertain mark is not "done": post() looks on Gerrit for it before deciding.
+    keys.forEach((k, i) => marks[i] !== null && marks[i] !== UNCERTAIN && done.add(k));
     if (this.d.recheck.cooldownHours !== undefined) {
       const cool = await this.d.redis.mget(...candidates.map((c) => this.key("cooldown", c.number)));
       candidates.forEach((c, i) => cool[i] !== null && cooling.add(c.number));
@@ -94,7 +107,12 @@ export class RecheckLedger {
    * taken before posting and released (with its budget unit) when the post fails. Returns the plan with
    * the rechecks that did not happen turned into skips.
    */
-  async post(plan: RecheckPlan, requester: string, send: PostRecheck): Promise<RecheckPlan> {
+  async post(
+    plan: RecheckPlan,
+    requester: string,
+    send: PostRecheck,
+    check?: RecheckCheck,
+  ): Promise<RecheckPlan> {
     const wanted = plan.decisions.filter((d) => d.action === "recheck").length;
     const globalKey = this.key("global");
     let granted = Number(
@@ -115,18 +133,35 @@ export class RecheckLedger {
       const doneAt = this.key("done", doneKey(c.number, c.patchSet, triggerId(plan.trigger)));
       // Taken before posting: a second replica (or a retried job) running the same command skips it.
       if ((await this.d.redis.set(doneAt, requester, "EX", DONE_TTL_SECONDS, "NX")) !== "OK") {
-        await this.d.redis.decr(globalKey);
-        decisions.push(markSkipped(d, "already-rechecked"));
-        continue;
+        // An earlier post ended without knowing: look on Gerrit before taking the mark over.
+        const retry = (await this.d.redis.get(doneAt)) === UNCERTAIN && check;
+        const onGerrit = retry ? await check.posted(c).catch(() => true) : true;
+        if (onGerrit) {
+          if (retry) await this.d.redis.set(doneAt, requester, "EX", DONE_TTL_SECONDS);
+          await this.d.redis.decr(globalKey);
+          decisions.push(markSkipped(d, "already-rechecked"));
+          continue;
+        }
+        await this.d.redis.set(doneAt, requester, "EX", DONE_TTL_SECONDS);
       }
       try {
         await send(c, d.shared);
       } catch (err) {
-        await this.d.redis.del(doneAt);
-        await this.d.redis.decr(globalKey);
-        this.d.log.warn({ change: c.number, err: errorMessage(err) }, "recheck post failed");
-        decisions.push(markSkipped(d, "post-failed", errorMessage(err).slice(0, 120)));
-        continue;
+        const verdict = check?.ambiguous(err) ? await check.posted(c).catch(() => undefined) : false;
+        if (verdict === true) {
+          this.d.log.warn(
+            { change: c.number, err: errorMessage(err) },
+            "recheck post failed but is on Gerrit",
+          );
+        } else {
+          // Unknown (the look failed too): keep the mark as uncertain, so the next run looks first.
+          if (verdict === undefined) await this.d.redis.set(doneAt, UNCERTAIN, "EX", DONE_TTL_SECONDS);
+          else await this.d.redis.del(doneAt);
+          await this.d.redis.decr(globalKey);
+          this.d.log.warn({ change: c.number, err: errorMessage(err) }, "recheck post failed");
+          decisions.push(markSkipped(d, "post-failed", errorMessage(err).slice(0, 120)));
+          continue;
+        }
       }
       await this.d.stats?.incr("recheck:posted").catch(() => undefined);
       const cooldown = this.d.recheck.cooldownHours;

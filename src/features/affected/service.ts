@@ -1,7 +1,11 @@
 // The !affected / !recheck-affected service: Gerrit + the monorepo clone + Redis (dedup, rate limits); also
 // the automatic rechecks after events that change what charms build (an image tag moving to a new digest).
 // Reading changes is MonorepoChanges' part, the Redis bookkeeping and posting RecheckLedger's.
-import { DEFAULT_REVIEW_TAG, type GerritClient } from "../../integrations/gerrit/client.js";
+import {
+  ambiguousWriteFailure,
+  DEFAULT_REVIEW_TAG,
+  type GerritClient,
+} from "../../integrations/gerrit/client.js";
 import { UserError } from "../../core/errors.js";
 import type { GerritEvent } from "../../core/events.js";
 import type { Logger } from "../../core/log.js";
@@ -29,7 +33,8 @@ import {
 
 export type { ExplainedChange };
 
-export type GerritLike = Pick<GerritClient, "getChange" | "getFiles" | "queryChanges" | "postReview">;
+export type GerritLike = Pick<GerritClient, "getChange" | "getFiles" | "queryChanges" | "postReview"> &
+  Partial<Pick<GerritClient, "hasTaggedMessage">>;
 
 export interface AffectedServiceDeps {
   gerrit: GerritLike;
@@ -141,13 +146,26 @@ export class AffectedService {
     let plan = await this.plan(trigger, req.all, max, batch);
     if (!req.dryRun && plan.decisions.some((d) => d.action === "recheck")) {
       await this.ledger.countRequester(req.requester);
-      plan = await this.ledger.post(plan, req.requester, (c, shared) =>
-        this.d.gerrit.postReview(c.number, c.revision, {
-          message: recheckMessage(trigger, req.requester, shared),
-          tag: DEFAULT_REVIEW_TAG,
-          // Zuul's report notifies the owner; the bot's own comment is not worth a mail.
-          notify: "NONE",
-        }),
+      const g = this.d.gerrit;
+      plan = await this.ledger.post(
+        plan,
+        req.requester,
+        (c, shared) =>
+          g.postReview(c.number, c.revision, {
+            message: recheckMessage(trigger, req.requester, shared),
+            tag: DEFAULT_REVIEW_TAG,
+            // Zuul's report notifies the owner; the bot's own comment is not worth a mail.
+            notify: "NONE",
+          }),
+        g.hasTaggedMessage
+          ? {
+              ambiguous: ambiguousWriteFailure,
+              // Any tagged "recheck" of ours on the patch set counts, whoever asked for it.
+              posted: (c) =>
+                g.hasTaggedMessage?.(c.number, c.patchSet, DEFAULT_REVIEW_TAG, "recheck") ??
+                Promise.resolve(false),
+            }
+          : undefined,
       );
     }
     const reply = renderRecheckReply(plan, { dryRun: req.dryRun, all: req.all, max });

@@ -3,16 +3,17 @@ import { defineCommand, z } from "../../core/commands.js";
 import type {} from "./services.js"; // CommandServices.subscriptions
 import { UserError } from "../../core/errors.js";
 import { DEFAULT_RELAY_KINDS, RELAY_KINDS } from "./kinds.js";
+import { isChatPattern } from "./patterns.js";
 
 const project = z
   .string()
   .max(200)
-  .regex(/^(\^.+|[\w.*?/-]+)$/, "must be a project name, a glob like openstack/* or a ^regex");
+  .refine(isChatPattern, "must be a project name or a glob like openstack/* (no regex)");
 
 export const subscribe = defineCommand({
   name: "subscribe",
   summary: "relay a Gerrit project's events to this room",
-  usage: "<project|glob|^regex> [kind ...]",
+  usage: "<project|glob> [kind ...]",
   help: `Kinds: ${RELAY_KINDS.join(", ")}.\nWithout kinds: ${DEFAULT_RELAY_KINDS.join(", ")}. The subscription replaces this room's earlier one for the same project.`,
   args: z.object({ project, events: z.string().optional() }),
   positional: ["project", "events"],
@@ -21,13 +22,6 @@ export const subscribe = defineCommand({
   async run(ctx, a) {
     const subs = ctx.services.subscriptions;
     if (!subs) throw new UserError("Subscriptions are not available on this deployment.");
-    if (a.project.startsWith("^")) {
-      try {
-        new RegExp(a.project);
-      } catch (err) {
-        throw new UserError(`bad argument <project>: not a valid regex (${(err as Error).message})`);
-      }
-    }
     const events = (a.events ?? "").split(/[\s,]+/).filter(Boolean);
     const unknown = events.filter((e) => !(RELAY_KINDS as readonly string[]).includes(e));
     if (unknown.length)

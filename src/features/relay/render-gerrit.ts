@@ -1,6 +1,7 @@
 // Renders one Gerrit event as one concise chat line (pure). Decides the relay kind, e.g. zuul-result.
 import type { Account, Approval, GerritEvent } from "../../core/events.js";
 import { parseZuulComment } from "./zuul-result.js";
+import { plain } from "../../chat/format.js";
 
 export interface RenderOptions {
   /** The bot's own Gerrit username: its events are never rendered. */
@@ -17,8 +18,9 @@ export interface Rendered {
   text: string;
 }
 
+/** A display name as chat text: chosen by its owner, so literal (never markup or a link). */
 export function who(a: Account | undefined): string {
-  return a?.name ?? a?.username ?? a?.email ?? "Someone";
+  return plain(a?.name ?? a?.username ?? a?.email ?? "Someone");
 }
 
 export function isAccount(a: Account | undefined, names: readonly string[]): boolean {
@@ -70,8 +72,9 @@ export function renderGerritEvent(e: GerritEvent, opts: RenderOptions = {}): Ren
   if (opts.botUser && isAccount(e.actor, [opts.botUser])) return null;
   const p = `[${e.project ?? e.projectName ?? "gerrit"}]`;
   const url = changeUrl(e, opts);
-  const tail = `${e.change?.subject ? `: ${e.change.subject}` : ""}${url ? ` — ${url}` : ""}`;
-  const on = e.branch ? ` on ${e.branch}` : "";
+  // Subjects, branches, topics and hashtags come from whoever uploads: literal text, never markup.
+  const tail = `${e.change?.subject ? `: ${plain(e.change.subject)}` : ""}${url ? ` — ${url}` : ""}`;
+  const on = e.branch ? ` on ${plain(e.branch)}` : "";
   const actor = who(e.actor);
   switch (e.type) {
     case "patchset-created":
@@ -93,7 +96,7 @@ export function renderGerritEvent(e: GerritEvent, opts: RenderOptions = {}): Ren
       }
       const v = votes(e.approvals);
       const gist = commentGist(e.comment);
-      const detail = [v && `(${v})`, gist && `"${gist}"`].filter(Boolean).join(" ");
+      const detail = [v && `(${v})`, gist && `"${plain(gist)}"`].filter(Boolean).join(" ");
       return {
         kind: e.type,
         text: `${p} ${actor} commented on ${ref(e)}${detail ? ` ${detail}` : ""}${tail}`,
@@ -135,12 +138,12 @@ export function renderGerritEvent(e: GerritEvent, opts: RenderOptions = {}): Ren
     case "topic-changed":
       return {
         kind: e.type,
-        text: `${p} ${actor} set the topic of ${ref(e)} to "${e.change?.topic ?? ""}"${e.oldTopic ? ` (was "${e.oldTopic}")` : ""}${tail}`,
+        text: `${p} ${actor} set the topic of ${ref(e)} to "${plain(e.change?.topic ?? "")}"${e.oldTopic ? ` (was "${plain(e.oldTopic)}")` : ""}${tail}`,
       };
     case "hashtags-changed": {
       const parts = [
-        ...(e.hashtagsAdded ?? []).map((h) => `+#${h}`),
-        ...(e.hashtagsRemoved ?? []).map((h) => `-#${h}`),
+        ...(e.hashtagsAdded ?? []).map((h) => `+#${plain(h)}`),
+        ...(e.hashtagsRemoved ?? []).map((h) => `-#${plain(h)}`),
       ];
       return {
         kind: e.type,

@@ -1,6 +1,7 @@
 // Run-time relay subscriptions (!subscribe / !unsubscribe), kept in Redis per chat room.
 import type { Redis } from "ioredis";
 import { keyFor } from "../../core/redis.js";
+import { isChatPattern } from "./patterns.js";
 
 export interface Subscription {
   project: string;
@@ -54,7 +55,9 @@ export class Subscriptions {
     const out: { network: string; room: string; subs: Subscription[] }[] = [];
     for (const r of rooms) {
       const [network, room] = JSON.parse(r) as [string, string];
-      const subs = await this.list(network, room);
+      // A `^regex` stored before chat patterns were limited to globs is not matched: it could freeze
+      // the event loop on every event, and it stayed in Redis across restarts.
+      const subs = (await this.list(network, room)).filter((s) => isChatPattern(s.project));
       if (subs.length) out.push({ network, room, subs });
     }
     return out;

@@ -258,4 +258,32 @@ export class GerritClient {
     });
     parseGerritJson(ReviewResultSchema, text, `Gerrit POST ${path}`);
   }
+
+  /**
+   * Whether the change already carries a message with this tag on this patch set whose text contains
+   * `text`: how a write whose answer was lost (a 504 after Gerrit stored it) is told from one that failed.
+   */
+  async hasTaggedMessage(
+    changeId: string | number,
+    patchSet: number,
+    tag: string,
+    text: string,
+  ): Promise<boolean> {
+    const params = new URLSearchParams();
+    params.append("o", "MESSAGES");
+    const change = await this.get(
+      ChangeInfoSchema,
+      `/changes/${encodeURIComponent(String(changeId))}`,
+      params,
+    );
+    return (change.messages ?? []).some(
+      (m) => m.tag === tag && m._revision_number === patchSet && m.message.includes(text),
+    );
+  }
+}
+
+/** True when a failed write may still have happened: no answer, a timeout or a 5xx (not a clear 4xx). */
+export function ambiguousWriteFailure(err: unknown): boolean {
+  if (err instanceof HttpPermanentError) return err.status === undefined || err.status >= 500;
+  return true;
 }

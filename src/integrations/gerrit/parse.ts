@@ -106,6 +106,12 @@ export function gerritEventId(e: Omit<GerritEvent, "id">, raw?: string): string 
   if (e.reviewer) extra = `:${accountKey(e.reviewer)}`;
   if (e.type === "hashtags-changed")
     extra = `:+${(e.hashtagsAdded ?? []).join(",")}-${(e.hashtagsRemoved ?? []).join(",")}`;
+  // One account can act twice on one patch set within a second (Zuul reports every pipeline in the same
+  // second after a merge failure): the comment text tells them apart, and a replay has the same text.
+  // Only the text, not the approvals: backfill rebuilds comments from REST messages, whose text is the
+  // same but whose votes are only those the message header names.
+  if (e.comment !== undefined && e.comment.trim() !== "") extra += `:${fnv1a(e.comment.trim())}`;
+  if (e.type === "topic-changed") extra += `:${fnv1a(`${e.oldTopic ?? ""}>${e.change?.topic ?? ""}`)}`;
   if (e.kind === "gerrit.unknown" || (e.createdOn === null && raw !== undefined)) {
     // Without a timestamp nothing else distinguishes two events: fall back to the line's content.
     extra += `:${fnv1a(raw ?? JSON.stringify(e))}`;

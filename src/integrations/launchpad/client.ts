@@ -200,13 +200,31 @@ export class LaunchpadClient {
     return { selfLink: location };
   }
 
-  /** PATCH the task's status (display name, e.g. "Incomplete"); Launchpad answers 209 with the task. */
+  /**
+   * PATCH the task's status (display name, e.g. "Incomplete") under If-Match with the task as it was
+   * read; Launchpad answers 209 with the task. On 412 (someone changed the task meanwhile) the task is
+   * read again: already at `status` (our own earlier write, or a human's), it is left as it is; a human's
+   * other status is never overwritten, the fresh task is returned instead.
+   */
   async setStatus(task: string | BugTask, status: string): Promise<BugTask> {
-    const link = typeof task === "string" ? task : task.self_link;
-    const res = await this.patch(link, { status });
-    return res.status === 209
-      ? this.http.parse(BugTaskSchema, res, link)
-      : (await this.http.getJson(BugTaskSchema, link)).data;
+    const seen = typeof task === "string" ? (await this.http.getJson(BugTaskSchema, task)).data : task;
+    const link = seen.self_link;
+    const ifMatch = seen.http_etag;
+    try {
+      const res = await this.patch(link, { status }, ifMatch ? { "If-Match": ifMatch } : {});
+      return res.status === 209
+        ? this.http.parse(BugTaskSchema, res, link)
+        : (await this.http.getJson(BugTaskSchema, link)).data;
+    } catch (err) {
+      if (!(err instanceof HttpPermanentError && err.status === 412)) throw err;
+      const fresh = (await this.http.getJson(BugTaskSchema, link)).data;
+      if (fresh.status !== status)
+        this.opts.log?.info(
+          { task: link, wanted: status, now: fresh.status, was: seen.status },
+          "Launchpad task status changed meanwhile (412): left as it is",
+        );
+      return fresh;
+    }
   }
 
   async addTags(ref: BugRef, tags: string[]): Promise<Bug> {

@@ -4,6 +4,16 @@ import { UserError } from "../../core/errors.js";
 
 const MAX_BUFFER = 512 * 1024 * 1024;
 
+/** Longest any git read may take: a hung git (NFS, a lock, a huge object) must not hold a job forever. */
+let gitTimeoutMs = 120_000;
+
+/** Sets the git read timeout (config or tests); returns the previous one. */
+export function setGitTimeout(ms: number): number {
+  const prev = gitTimeoutMs;
+  gitTimeoutMs = ms;
+  return prev;
+}
+
 export interface GitChange {
   /** A, M, D, R, C, T … (rename/copy scores stripped). */
   status: string;
@@ -35,9 +45,18 @@ function run(args: string[], cwd?: string): Promise<string> {
     execFile(
       "git",
       args,
-      { cwd, env: gitEnv(), maxBuffer: MAX_BUFFER, encoding: "utf8" },
+      {
+        cwd,
+        env: gitEnv(),
+        maxBuffer: MAX_BUFFER,
+        encoding: "utf8",
+        timeout: gitTimeoutMs,
+        killSignal: "SIGKILL",
+      },
       (err, stdout, stderr) => {
-        if (err) reject(new Error(`git ${args[2] ?? args[0]} failed: ${stderr.trim() || err.message}`));
+        if (err && (err as { killed?: boolean }).killed)
+          reject(new Error(`git ${args[2] ?? args[0]} timed out after ${gitTimeoutMs} ms`));
+        else if (err) reject(new Error(`git ${args[2] ?? args[0]} failed: ${stderr.trim() || err.message}`));
         else resolve(stdout);
       },
     );
@@ -122,11 +141,25 @@ async function catFiles(dir: string, specs: string[]): Promise<Map<string, strin
   child.stdout.on("data", (c: Buffer) => chunks.push(c));
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<void>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve() : reject(new Error(`git cat-file failed: ${stderr.trim()}`)),
-    );
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`git cat-file timed out after ${gitTimeoutMs} ms`));
+    }, gitTimeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(new Error(`git cat-file failed: ${err.message}`));
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`git cat-file failed: ${stderr.trim() || `exit ${code}`}`));
+    });
   });
+  // Every pipe has a handler: a git that exits early makes our write fail with EPIPE, which without
+  // one is an uncaught error that ends the process. The exit code above says what went wrong.
+  child.stdin.on("error", () => undefined);
+  child.stdout.on("error", () => undefined);
+  child.stderr.on("error", () => undefined);
   child.stdin.end(wanted.map((p) => `${p}\n`).join(""));
   await done;
   const out = Buffer.concat(chunks);

@@ -251,6 +251,49 @@ describe("recheck", () => {
   });
 });
 
+describe("recheck after an ambiguous failure", () => {
+  it("a 504 after Gerrit stored the review: the bot finds its own tagged comment and never posts again", async () => {
+    const s2 = service({ maxPerCommand: 1 });
+    fake.failNext(1, { status: 504, body: "Gateway Timeout", afterDoing: true, method: "POST" });
+    const first = await s2.recheck("100", { dryRun: false, all: false, requester: "a" });
+    expect(posted()).toEqual([204]);
+    expect(first.reply).not.toMatch(/posting the recheck failed/);
+    // The next runs move on to the next candidates; 204 is never rechecked a second time.
+    await s2.recheck("100", { dryRun: false, all: false, requester: "a" });
+    await s2.recheck("100", { dryRun: false, all: false, requester: "b" });
+    expect(posted().filter((n) => n === 204)).toEqual([204]);
+    expect(posted().length).toBeGreaterThan(1);
+  });
+
+  it("a 504 that did not store it: the next run looks, finds nothing, and posts once", async () => {
+    // The POST and the look after it both fail: whether it was stored is unknown.
+    fake.failNext(1, { status: 504, body: "Gateway Timeout", method: "POST" });
+    const postReview = gerrit.postReview.bind(gerrit);
+    const lookFails: GerritLike = {
+      getChange: (id) => gerrit.getChange(id),
+      getFiles: (id, rev) => gerrit.getFiles(id, rev),
+      queryChanges: (q, o) => gerrit.queryChanges(q, o),
+      postReview,
+      hasTaggedMessage: async (...a) => {
+        if (!looked) {
+          looked = true;
+          fake.failNext(1, { status: 504, body: "Gateway Timeout" });
+        }
+        return gerrit.hasTaggedMessage(...a);
+      },
+    };
+    let looked = false;
+    const s3 = service({ maxPerCommand: 1 }, lookFails);
+    const first = await s3.recheck("100", { dryRun: false, all: false, requester: "a" });
+    expect(first.reply).toMatch(/posting the recheck failed/);
+    expect(posted()).toEqual([]);
+    await s3.recheck("100", { dryRun: false, all: false, requester: "a" });
+    expect(posted()).toEqual([204]);
+    await s3.recheck("100", { dryRun: false, all: false, requester: "a" });
+    expect(posted().filter((n) => n === 204)).toEqual([204]);
+  });
+});
+
 describe("recheckCharms (an event such as an image move)", () => {
   const move = (digest: string) => ({
     id: `oci:ghcr.io/canonical/glance-api@sha256:${digest}`,

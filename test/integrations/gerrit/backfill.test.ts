@@ -89,7 +89,7 @@ describe("synthesiseEvents", () => {
     expect(events.map((e) => e.id)).toEqual(live.slice(0, 5).map((e) => e.id));
     expect(events.map((e) => e.id)).toEqual([
       "gerrit:patchset-created:912345:3:1764072000:alice",
-      "gerrit:comment-added:912345:3:1764072001:bob",
+      "gerrit:comment-added:912345:3:1764072001:bob:7942b81d",
       "gerrit:change-merged:912345:3:1764072002:zuul",
       "gerrit:change-abandoned:912345:3:1764072003:alice",
       "gerrit:change-restored:912345:3:1764072004:alice",
@@ -147,7 +147,7 @@ describe("synthesiseEvents", () => {
     ];
     const [e] = synthesiseEvents([c], T + 1);
     expect(e).toMatchObject({
-      id: "gerrit:comment-added:912345:3:1764072009:zuul",
+      id: "gerrit:comment-added:912345:3:1764072009:zuul:802bf648",
       approvals: [{ type: "Verified", value: -1 }],
     });
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { GERRIT_TYPES } from "../../../src/core/events.js";
-import { parseGerritLine } from "../../../src/integrations/gerrit/parse.js";
+import { parseGerritLine, parseGerritObject } from "../../../src/integrations/gerrit/parse.js";
 
 const lines = readFileSync("test/fixtures/gerrit-all-types.jsonl", "utf8").trim().split("\n");
 const results = lines.map(parseGerritLine);
@@ -98,5 +98,32 @@ describe("parseGerritLine", () => {
     expect(r.event.change).toBeUndefined();
     expect(r.event.patchSet).toEqual({});
     expect(r.event.approvals).toEqual([]);
+  });
+});
+
+describe("event ids on real streams", () => {
+  const report = (pipeline: string) => ({
+    type: "comment-added",
+    author: { name: "Zuul", username: "zuul" },
+    approvals: [{ type: "Verified", value: "-1", oldValue: "0" }],
+    comment: `Patch Set 2: Verified-1\n\nBuild failed (${pipeline} pipeline).\n`,
+    patchSet: { number: 2, revision: "bcbe643aa4a8d98815a4b9d0b10d8c4310ffa4bf" },
+    change: { project: "openstack/sunbeam-charms", branch: "main", number: 912345, subject: "s" },
+    eventCreatedOn: 1764000000,
+  });
+
+  it("two reports by one account on one patch set in the same second get different ids", () => {
+    const a = parseGerritObject(report("check"));
+    const b = parseGerritObject(report("check-arm64"));
+    expect(a.ok && b.ok).toBe(true);
+    if (a.ok && b.ok) expect(a.event.id).not.toBe(b.event.id);
+  });
+
+  it("a replay of the same event still has the same id", () => {
+    const line = JSON.stringify(report("check"));
+    const a = parseGerritLine(line);
+    const b = parseGerritLine(line);
+    if (!a.ok || !b.ok) throw new Error("parse");
+    expect(a.event.id).toBe(b.event.id);
   });
 });

@@ -137,7 +137,7 @@ describe("GerritClient", () => {
       query: "project:openstack/sunbeam-charms",
     });
     expect(r.changes).toBe(1);
-    expect(r.events.map((e) => e.id)).toEqual([`gerrit:comment-added:2:1:${since + 5}:bob`]);
+    expect(r.events.map((e) => e.id)).toEqual([`gerrit:comment-added:2:1:${since + 5}:bob:d6b05643`]);
     expect(server.requests[0]?.query.getAll("o")).toEqual([
       "CURRENT_REVISION",
       "ALL_REVISIONS",

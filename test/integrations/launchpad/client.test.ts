@@ -245,6 +245,25 @@ describe("LaunchpadClient writes", () => {
     expect(fake.writes).toEqual([{ kind: "status", bugId: bug.id, from: "New", to: "Incomplete" }]);
   });
 
+  it("sets status under If-Match: a human's change meanwhile is never overwritten, a repeat writes nothing", async () => {
+    const { fake, bot, anon } = await setup();
+    const [bug] = seed(fake, 1);
+    if (!bug) throw new Error("seed");
+    const stale = await anon.getTask("snap-openstack", bug.id);
+    // A human triages the bug between the bot's read and its write.
+    await anon.getTask("snap-openstack", bug.id).then((t) => bot.setStatus(t, "Confirmed"));
+    const after = await bot.setStatus(stale, "Incomplete");
+    expect(after.status).toBe("Confirmed");
+    expect(fake.bug(bug.id).status).toBe("Confirmed");
+    expect(fake.requests.filter((r) => r.method === "PATCH").at(-1)).toMatchObject({ status: 412 });
+    // Our own write repeated with the old etag (a retried job): 412, re-read, already there, no write.
+    const fresh = await anon.getTask("snap-openstack", bug.id);
+    await bot.setStatus(fresh, "Incomplete");
+    const writes = fake.writes.length;
+    expect((await bot.setStatus(fresh, "Incomplete")).status).toBe("Incomplete");
+    expect(fake.writes.length).toBe(writes);
+  });
+
   it("edits tags under If-Match and re-reads after a 412", async () => {
     const { fake, bot } = await setup();
     const [bug] = seed(fake, 1, { tags: ["sunbeam"] });
@@ -327,8 +346,9 @@ describe("LaunchpadClient writes", () => {
     expect((await anon.getTask("snap-openstack", bug.id)).status).toBe("Incomplete");
 
     // Back to New, then Incomplete again: stored "without response", until the bot's own next comment.
-    await bot.setStatus(task, "New");
-    await bot.setStatus(task, "Incomplete");
+    // Each write from a fresh read: a stale task's If-Match would be refused (412).
+    await bot.setStatus(await anon.getTask("snap-openstack", bug.id), "New");
+    await bot.setStatus(await anon.getTask("snap-openstack", bug.id), "Incomplete");
     expect(fake.bug(bug.id).status).toBe(WITHOUT_RESPONSE);
     await bot.newMessage(bug.id, "a second bot comment");
     expect(fake.bug(bug.id).status).toBe(WITH_RESPONSE);
