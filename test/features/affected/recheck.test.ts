@@ -167,11 +167,13 @@ describe("recheck", () => {
     const second = await s.recheck("100", { dryRun: false, all: false, requester: "@bob:x" });
     expect(fake.reviews).toHaveLength(2);
     expect(second.reply).toContain("Rechecked nothing.");
-    const again = second.reply.split("\n").find((l) => l.startsWith("- already rechecked for 100 at this"));
+    const again = second.reply
+      .split("\n")
+      .find((l) => l.startsWith("- already rechecked or suggested at this"));
     expect(again).toContain(`[201](${url(201)})`);
     expect(again).toContain(`[204](${url(204)})`);
 
-    // A new patch set that fails again is a new (change, patch set, trigger).
+    // A new patch set that fails again is a new failing patch set.
     newPatchSet(fake.changes.find((c) => c._number === 201) as ChangeInfo, -1);
     await s.recheck("100", { dryRun: false, all: false, requester: "@bob:x" });
     expect(posted()).toEqual([201, 201, 204]);
@@ -218,15 +220,20 @@ describe("recheck", () => {
     expect(r.reply).toContain(`hourly recheck limit is reached: try again later: [201](${url(201)})`);
   });
 
+  // Changed with issue 15: the same failing patch set is never rechecked for a second trigger (204), so the
+  // cooldown now matters for a new failing patch set (201) only.
   it("with a cooldown, a change rechecked for one trigger is not rechecked for another", async () => {
     const s = service({ cooldownHours: 1 });
     await s.recheck("100", { dryRun: false, all: false, requester: "a" });
+    newPatchSet(fake.changes.find((c) => c._number === 201) as ChangeInfo, -1);
     const r = await s.recheck("101", { dryRun: false, all: false, requester: "a" });
     expect(posted()).toEqual([201, 202, 204]);
     // (A posted comment makes a change the most recently updated, so the order is Gerrit's to choose.)
     const line = r.reply.split("\n").find((l) => l.startsWith("- rechecked recently (cooldown): "));
     expect(line).toContain(`[201](${url(201)})`);
-    expect(line).toContain(`[204](${url(204)})`);
+    expect(r.reply).toContain(
+      `- already rechecked or suggested at this patch set (once per failing patch set): [204](${url(204)})`,
+    );
   });
 
   it("releases the dedup mark when the post fails, so the next run tries again", async () => {
@@ -276,10 +283,12 @@ describe("recheckCharms (an event such as an image move)", () => {
 
     const again = await s.recheckCharms(["glance-k8s"], move("aaaa"));
     expect(posted()).toEqual([201]);
-    expect(again.reply).toContain(`- already rechecked for it at this patch set: [201](${url(201)})`);
-    // A later move of the same tag is a new trigger.
+    expect(again.reply).toContain(
+      `- already rechecked or suggested at this patch set (once per failing patch set): [201](${url(201)})`,
+    );
+    // Changed with issue 15: a later move of the same tag does not recheck the same failing patch set again.
     await s.recheckCharms(["glance-k8s"], move("bbbb"));
-    expect(posted()).toEqual([201, 201]);
+    expect(posted()).toEqual([201]);
   });
 
   it("only the default branch: a failing stable-branch change of a pinning charm is left alone", async () => {
