@@ -78,6 +78,15 @@ export async function revParse(dir: string, rev: string): Promise<string> {
   }
 }
 
+/** A commit's parents (first parent first) and full message. */
+export async function commitInfo(dir: string, sha: string): Promise<{ parents: string[]; message: string }> {
+  const out = await git(dir, ["cat-file", "commit", checkRev(sha)]);
+  const split = out.indexOf("\n\n");
+  const header = split < 0 ? out : out.slice(0, split);
+  const parents = [...header.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1] as string);
+  return { parents, message: split < 0 ? "" : out.slice(split + 2) };
+}
+
 /** Every file path in the tree of a commit. */
 export async function listFiles(dir: string, rev: string): Promise<string[]> {
   const out = await git(dir, ["ls-tree", "-r", "--name-only", "-z", "--end-of-options", checkRev(rev)]);
