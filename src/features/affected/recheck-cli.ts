@@ -53,13 +53,13 @@ export async function readChangesFile(path: string): Promise<ChangeInfo[]> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
-  } catch (err) {
+  } catch {
     throw new UserError(`--changes ${path}: cannot read it (${(err as Error).message})`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text.replace(/^\)\]\}'[^\n]*\n/, ""));
-  } catch (err) {
+  } catch {
     throw new UserError(`--changes ${path}: not JSON (${(err as Error).message})`);
   }
   const r = z.array(ChangeInfoSchema).safeParse(data);
@@ -202,10 +202,9 @@ async function candidateOf(
   try {
     const own = await buildModel({ dir: repo, rev: revision }, modelOpts);
     const hit = affected(own, triggerFiles).charms.filter((n) => cand.newCharms?.includes(n));
-    if (hit.length > 0) return { ...cand, charms: [...new Set([...cand.charms, ...hit])].sort() };
+    if (hit.length > 0) return { ...cand, newCharmsAffected: hit };
   } catch {
     // The candidate's commit is not in DIR: only the global-input rule applies to its new charms.
   }
   return cand;
 }
-

@@ -167,7 +167,7 @@ export function planRechecks(
   let planned = 0;
   const decisions = ordered.map(({ change, dep }): Decision => {
     const own = change.charms.filter((c) => mine.has(c));
-    const fresh = global ? (change.newCharms ?? []) : [];
+    const fresh = [...(global ? (change.newCharms ?? []) : []), ...(change.newCharmsAffected ?? [])];
     const shared = [...new Set([...own, ...fresh])].sort();
     const extra = dep ? { dependency: dep } : {};
     const skip = (reason: SkipReason, detail?: string): Decision => ({

@@ -54,6 +54,8 @@ export interface CandidateChange {
   ci?: CiState;
   /** Charms only the change has (not on the branch head): a global input of the trigger affects them too. */
   newCharms?: readonly string[];
+  /** Those of `newCharms` the trigger affects, read at the change's own commit (a lib they declare). */
+  newCharmsAffected?: readonly string[];
 }
 
 /** The change a `!recheck-affected` run names (typically a gate fix that just merged). */
