@@ -53,13 +53,13 @@ export async function readChangesFile(path: string): Promise<ChangeInfo[]> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
-  } catch {
+  } catch (err) {
     throw new UserError(`--changes ${path}: cannot read it (${(err as Error).message})`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text.replace(/^\)\]\}'[^\n]*\n/, ""));
-  } catch {
+  } catch (err) {
     throw new UserError(`--changes ${path}: not JSON (${(err as Error).message})`);
   }
   const r = z.array(ChangeInfoSchema).safeParse(data);
