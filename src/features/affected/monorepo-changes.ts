@@ -92,7 +92,7 @@ export class MonorepoChanges {
     const choice = await this.choose(own ? c.revision : "", c.change.branch);
     const model = await buildModel({ dir: this.d.monorepo.path, rev: choice.rev }, this.modelOpts);
     const report: ExplainedChange = {
-      ...affectedReport(model, files, choice.ref, choice.source),
+      ...affectedReport(model, files, choice.ref, choice.source, c.change.branch),
       change: changeSummary(c, ps, this.d.gerritUrl),
       totalCharms: new Set(model.charms.map((ch) => ch.name)).size,
     };
