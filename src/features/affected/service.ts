@@ -1,7 +1,11 @@
 // The !affected / !recheck-affected service: Gerrit + the monorepo clone + Redis (dedup, rate limits); also
 // the automatic rechecks after events that change what charms build (an image tag moving to a new digest).
 // Reading changes is MonorepoChanges' part, the Redis bookkeeping and posting RecheckLedger's.
-import { DEFAULT_REVIEW_TAG, type GerritClient } from "../../integrations/gerrit/client.js";
+import { DEFAULT_REVIEW_TAG, touchedPaths, type GerritClient } from "../../integrations/gerrit/client.js";
+import { parseZuulComment } from "../../integrations/monorepo/zuul-report.js";
+import { branchJobs } from "./affected.js";
+import { withObserved } from "./observed-jobs.js";
+import { ZuulObservations } from "./zuul-observations.js";
 import { UserError } from "../../core/errors.js";
 import type { GerritEvent } from "../../core/events.js";
 import type { Logger } from "../../core/log.js";
@@ -74,15 +78,51 @@ export const AUTO_REQUESTER = "sunbeam-bot (auto)";
 export class AffectedService {
   private readonly changes: MonorepoChanges;
   private readonly ledger: RecheckLedger;
+  private readonly observations: ZuulObservations;
 
   constructor(private readonly d: AffectedServiceDeps) {
     this.changes = new MonorepoChanges({ ...d, ciAccounts: d.recheck.ciAccounts });
     this.ledger = new RecheckLedger(d);
+    this.observations = new ZuulObservations(d.redis, d.prefix);
   }
 
-  /** `!affected`: the charms a change affects, the Zuul jobs that run, and the untested charms. */
+  /**
+   * `!affected`: the charms a change affects, the Zuul jobs that run (zuul.d, calibrated by the jobs Zuul's
+   * recent check reports on the branch show), and the untested charms.
+   */
   async explain(ref: string): Promise<ExplainedChange> {
-    return (await this.changes.analyse(ref)).report;
+    const { report, model } = await this.changes.analyse(ref);
+    const c = report.change;
+    const obs = await this.observations.get(c.project, c.branch);
+    const inRepo = new Set(branchJobs(model, c.branch).map((j) => j.name));
+    return { ...withObserved(report, obs, inRepo), change: c, totalCharms: report.totalCharms };
+  }
+
+  /**
+   * On a Zuul check report of the monorepo project (comment-added by a CI account): records the jobs it
+   * listed with the patch set's files. Returns whether it was one.
+   */
+  async observeReport(event: GerritEvent): Promise<boolean> {
+    const n = event.change?.number;
+    const ps = event.patchSet?.number;
+    if (event.kind !== "gerrit.comment-added" || event.project !== this.d.monorepo.project) return false;
+    if (!n || !ps || !event.branch) return false;
+    const ci = this.d.recheck.ciAccounts.length > 0 ? this.d.recheck.ciAccounts : ["zuul"];
+    const a = event.actor;
+    if (!a || !ci.some((x) => [a.username, a.name, a.email].includes(x))) return false;
+    const z = parseZuulComment(event.comment);
+    const pipeline = this.d.monorepo.layout?.checkPipeline ?? "check";
+    if (!z || z.pipeline !== pipeline || z.jobResults.length === 0) return false;
+    const files = touchedPaths(await this.d.gerrit.getFiles(n, ps));
+    const at = event.createdOn ?? Math.floor(Date.now() / 1000);
+    await this.observations.record(
+      event.project,
+      event.branch,
+      z.jobResults.map((j) => j.name),
+      files,
+      at,
+    );
+    return true;
   }
 
   private async plan(

@@ -423,3 +423,41 @@ describe("suggestions on merge", () => {
     expect(fake.reviews).toHaveLength(3);
   });
 });
+
+describe("jobs from Zuul's check reports", () => {
+  const report = (i: number, change: number, actor = "zuul", pipeline = "check"): GerritEvent => ({
+    source: "gerrit",
+    kind: "gerrit.comment-added",
+    id: `zuul-${change}-${i}-${pipeline}`,
+    type: "comment-added",
+    createdOn: Math.floor(Date.now() / 1000) - 60 * i,
+    project: PROJECT,
+    branch: "main",
+    change: { number: change },
+    patchSet: { number: 1 },
+    actor: { username: actor, name: actor === "zuul" ? "Zuul" : actor },
+    comment:
+      `Patch Set 1: Verified+1\n\nBuild succeeded (${pipeline} pipeline).\nhttps://zuul.opendev.org/t/openstack/buildset/0a1b\n\n` +
+      "- openstack-tox-cover https://zuul.opendev.org/t/openstack/build/c0 : SUCCESS in 11m 42s\n" +
+      "- charm-build-nova-k8s https://zuul.opendev.org/t/openstack/build/c1 : SUCCESS in 20m 02s\n",
+  });
+
+  it("without reports the answer is zuul.d's and says so; with them, Zuul's extra jobs are offered as observed", async () => {
+    const s = service();
+    const before = await s.explain("202");
+    expect(before.zuulJobsBasis).toEqual({ source: "repo", reports: 0 });
+    expect(before.zuulJobs).not.toContain("openstack-tox-cover");
+    expect(Object.values(before.zuulJobSources).every((v) => v === "repo")).toBe(true);
+    // Not Zuul, or not check: not recorded.
+    expect(await s.observeReport(report(0, 201, "alice"))).toBe(false);
+    expect(await s.observeReport(report(0, 201, "zuul", "gate"))).toBe(false);
+    for (let i = 0; i < 5; i++) expect(await s.observeReport(report(i, i % 2 ? 201 : 204))).toBe(true);
+    const after = await s.explain("202");
+    expect(after.zuulJobsBasis).toEqual({ source: "repo+observed", reports: 5 });
+    expect(after.zuulJobs).toContain("openstack-tox-cover");
+    expect(after.zuulJobSources["openstack-tox-cover"]).toBe("observed");
+    for (const j of before.zuulJobs) expect(after.zuulJobSources[j]).toBe("repo");
+    // A job zuul.d knows is never taken from the reports.
+    expect(after.zuulJobs.filter((j) => j === "charm-build-nova-k8s").length).toBeLessThanOrEqual(1);
+  });
+});
