@@ -412,6 +412,47 @@ describe("suggestions on merge", () => {
     expect(sent).toEqual([]);
   });
 
+  it("suggests one failing patch set once over merges; the suggested command still rechecks it", async () => {
+    fake.changes.push(
+      monorepoChange(103, ["ops-sunbeam/ops_sunbeam/job.py"], { status: "MERGED", minute: 11 }),
+    );
+    const s = service({ suggestOnMerge: { enabled: true, room: "team" } });
+    expect(await s.suggestOnMerge(merged(101))).toContain("3 open changes on main");
+    // The same merge replayed names them again (its send id dedups the message); another merge does not.
+    expect(await s.suggestOnMerge(merged(101))).toContain("3 open changes on main");
+    expect(await s.suggestOnMerge(merged(103))).toBeNull();
+    const r = await s.recheck("101", { dryRun: false, all: false, requester: "@alice:x" });
+    expect(posted()).toEqual([201, 202, 204]);
+    expect(r.reply).toContain("Rechecked 3:");
+  });
+
+  it("after a merge inside one charm, suggests its failing dependents only (parent commit, Depends-On)", async () => {
+    const parent = fake.changes.find((c) => c._number === 102) as ChangeInfo;
+    const child = monorepoChange(207, ["charms/keystone-k8s/src/charm.py"], { zuul: -1, minute: 12 });
+    const rev = child.revisions?.[child.current_revision ?? ""] as Record<string, unknown>;
+    rev.commit = {
+      parents: [{ commit: parent.current_revision, subject: "Nova fix" }],
+      subject: "On top of the nova fix",
+      message: "On top of the nova fix\n\nChange-Id: I207\n",
+    };
+    const footer = monorepoChange(208, ["charms/glance-k8s/src/charm.py"], { zuul: -1, minute: 13 });
+    const rev2 = footer.revisions?.[footer.current_revision ?? ""] as Record<string, unknown>;
+    rev2.commit = {
+      parents: [{ commit: "a".repeat(40), subject: "main" }],
+      subject: "Needs the nova fix",
+      message: `Needs the nova fix\n\nDepends-On: ${url(102)}\nChange-Id: I208\n`,
+    };
+    fake.changes.push(child, footer);
+    const s = service({ suggestOnMerge: { enabled: true, room: "team" } });
+    const text = await s.suggestOnMerge(merged(102));
+    expect(text).toContain("and open changes depend on it.");
+    expect(text).toContain(
+      `Depending on it (Depends-On or parent commit): [208](${url(208)}), [207](${url(207)})`,
+    );
+    // 202 shares nova-k8s but the merge touched no shared input: not suggested.
+    expect(text).not.toContain(url(202));
+  });
+
   it("rechecks by itself when autoRecheck is on", async () => {
     const s = service({ suggestOnMerge: { enabled: true, room: "team", autoRecheck: true } });
     const text = await s.suggestOnMerge(merged(101));
