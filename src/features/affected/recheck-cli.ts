@@ -4,14 +4,24 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { ChangeInfoSchema, type ChangeInfo } from "../../integrations/gerrit/client.js";
 import { UserError } from "../../core/errors.js";
-import { changedPaths, commitInfo, diffNameStatus, revParse } from "../../integrations/monorepo/git.js";
+import {
+  changedPaths,
+  commitInfo,
+  diffNameStatus,
+  firstParentLog,
+  revParse,
+} from "../../integrations/monorepo/git.js";
 import type { Layout } from "../../integrations/monorepo/layout.js";
 import { buildModel, type MonorepoModel } from "../../integrations/monorepo/monorepo.js";
 import { affected } from "./affected.js";
 import { toCandidate } from "./candidate.js";
+import { affectedReport } from "./cli.js";
 import {
   DEFAULT_MAX_FAILURE_AGE_HOURS,
+  checkFailing,
+  doneKey,
   planRechecks,
+  sharedInputs,
   renderRecheckReply,
   touchesGlobalInput,
   type CandidateChange,
@@ -156,17 +166,13 @@ export async function recheckPlanCli(
     const cand = await candidateOf(c, model, o.repo, files, ciAccounts, modelOpts);
     if (cand) candidates.push(cand);
   }
+  const maxAgeHours = o.maxFailureAgeHours ?? DEFAULT_MAX_FAILURE_AGE_HOURS;
+  const done = await suggestedBefore(o.repo, sha, model, candidates, ciAccounts, now, maxAgeHours);
   const plan = planRechecks(
     trigger,
     candidates,
-    {
-      all: o.all,
-      ciAccounts,
-      max: Number.MAX_SAFE_INTEGER,
-      now,
-      maxFailureAgeHours: o.maxFailureAgeHours ?? DEFAULT_MAX_FAILURE_AGE_HOURS,
-    },
-    new Set(),
+    { all: o.all, ciAccounts, max: Number.MAX_SAFE_INTEGER, now, maxFailureAgeHours: maxAgeHours },
+    done,
   );
   const json = toJson(plan, sha);
   const output = o.json
@@ -179,6 +185,47 @@ export async function recheckPlanCli(
         maxListed: 1000,
       });
   return { output, plan, json };
+}
+
+/**
+ * The history as the ledger (the CLI writes none): a failing patch set that an earlier shared-input merge
+ * of the trigger's first-parent history — after the failure, within the window — would already have
+ * suggested (a charm in common, or the patch set depends on it) counts as already suggested.
+ */
+async function suggestedBefore(
+  repo: string,
+  sha: string,
+  model: MonorepoModel,
+  candidates: readonly CandidateChange[],
+  ciAccounts: readonly string[],
+  now: Date,
+  maxAgeHours: number,
+): Promise<Set<string>> {
+  const done = new Set<string>();
+  const failing = candidates
+    .map((c) => ({ c, at: Date.parse(c.ci?.lastReport?.date ?? "") / 1000 }))
+    .filter(({ c, at }) => Number.isFinite(at) && checkFailing(c, ciAccounts));
+  if (failing.length === 0) return done;
+  const since = Math.max(Math.min(...failing.map((f) => f.at)), now.getTime() / 1000 - maxAgeHours * 3600);
+  const until = now.getTime() / 1000;
+  const earlier = (await firstParentLog(repo, sha, since)).filter((e) => e.sha !== sha && e.time <= until);
+  for (const e of earlier) {
+    const files = changedPaths(await diffNameStatus(repo, e.parents[0] ?? EMPTY_TREE, e.sha));
+    const report = affectedReport(model, files, e.sha, "rev");
+    const merged = e.parents.length > 1 ? e.parents[1] : e.sha;
+    const changeId = /^Change-Id:\s*(I[0-9a-f]{40})\s*$/m.exec(e.message)?.[1];
+    const suggests = sharedInputs(report, model).length > 0;
+    const charms = new Set(report.charms);
+    for (const { c, at } of failing) {
+      if (at > e.time) continue;
+      const dependent =
+        (merged !== undefined && c.ci?.parents.includes(merged)) ||
+        (changeId !== undefined && c.ci?.dependsOn.changeIds.includes(changeId));
+      if (dependent || (suggests && c.charms.some((x) => charms.has(x))))
+        done.add(doneKey(c.number, c.patchSet));
+    }
+  }
+  return done;
 }
 
 /**

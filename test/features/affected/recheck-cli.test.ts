@@ -168,6 +168,50 @@ describe("recheck plan", () => {
     expect(text.output).toContain("Nothing was posted (dry run).");
   });
 
+  it("counts a failing patch set an earlier shared-input merge after the failure would have suggested as done", async () => {
+    const dated = (date: string, file: string, message: string) => {
+      writeFileSync(join(repo.dir, file), `# ${message}\n`);
+      git("add", "-A");
+      execFileSync(
+        "git",
+        ["-c", "user.name=S", "-c", "user.email=s@example.com", "commit", "-q", "-m", message],
+        {
+          cwd: repo.dir,
+          env: { ...process.env, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date },
+        },
+      );
+      return git("rev-parse", "HEAD");
+    };
+    dated("2025-05-08T09:30:00Z", "ops-sunbeam/ops_sunbeam/core.py", "Earlier shared fix");
+    const second = dated("2025-05-08T09:50:00Z", "ops-sunbeam/ops_sunbeam/__init__.py", "Second shared fix");
+    git("reset", "-q", "--hard", triggerSha);
+    const file = changesFile(
+      [
+        change(601, "1".repeat(40), repo.sha, {
+          failedAt: "2025-05-08 09:00:00.000000000",
+          files: ["charms/nova-k8s/src/charm.py"],
+        }),
+        change(602, "2".repeat(40), repo.sha, {
+          failedAt: "2025-05-08 09:40:00.000000000",
+          files: ["charms/glance-k8s/src/charm.py"],
+        }),
+      ],
+      "history.json",
+    );
+    const r = await recheckPlanCli({
+      repo: repo.dir,
+      trigger: second,
+      changes: file,
+      at: "2025-05-08T10:00:00Z",
+      all: false,
+      json: true,
+    });
+    expect(r.json.decisions.map((d) => [d.change, d.action, d.reason])).toEqual([
+      [601, "skip", "already-rechecked"],
+      [602, "recheck", "shared-charm"],
+    ]);
+  });
+
   it("names the entry and field of a bad changes file, and a bad --at", async () => {
     const bad = changesFile([{ _number: "x" }], "bad.json");
     await expect(
