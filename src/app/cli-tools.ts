@@ -6,6 +6,7 @@ import { UserError } from "../core/errors.js";
 import { createLogger } from "../core/log.js";
 import { ociBump, ociCheck } from "../features/oci/cli.js";
 import { affectedCli } from "../features/affected/cli.js";
+import { recheckPlanCli } from "../features/affected/recheck-cli.js";
 import { triageCli } from "../features/triage/cli.js";
 import { launchpadLogin } from "../features/triage/login.js";
 import { summaryCli } from "../features/summary/cli.js";
@@ -59,6 +60,54 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
         });
         console.log(r.output);
         process.exitCode = r.exitCode;
+      },
+    );
+
+  program
+    .command("recheck")
+    .description("recheck tools")
+    .command("plan")
+    .description(
+      "which open changes a merge would recheck, and why the others are skipped (offline; never writes)",
+    )
+    .requiredOption("--repo <dir>", "the monorepo: a working tree or a bare git dir")
+    .requiredOption("--trigger <rev>", "the merged (or triggering) commit in --repo")
+    .requiredOption("--changes <file>", "a JSON array of Gerrit ChangeInfo (o=CURRENT_REVISION, MESSAGES, …)")
+    .option("--at <iso-time>", "the time the plan is made for (default now); freshness is measured from it")
+    .option("--all", "every open change that shares a charm, not only failing ones")
+    .option("--max-failure-age-hours <h>", "the freshness window (default: recheck.maxFailureAgeHours, 24)")
+    .option("-c, --config <file>", "recheck settings and monorepo layout (default: $SUNBEAM_BOT_CONFIG)")
+    .option("--json", "print one JSON document")
+    .action(
+      async (o: {
+        repo: string;
+        trigger: string;
+        changes: string;
+        at?: string;
+        all?: boolean;
+        maxFailureAgeHours?: string;
+        config?: string;
+        json?: boolean;
+      }) => {
+        const cfg = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config : undefined;
+        const hours = o.maxFailureAgeHours !== undefined ? Number(o.maxFailureAgeHours) : undefined;
+        if (hours !== undefined && !(hours > 0)) {
+          throw new UserError(`--max-failure-age-hours wants a positive number, got ${o.maxFailureAgeHours}`);
+        }
+        const maxAge = hours ?? cfg?.recheck.maxFailureAgeHours;
+        const ci = cfg?.recheck.ciAccounts;
+        const r = await recheckPlanCli({
+          repo: o.repo,
+          trigger: o.trigger,
+          changes: o.changes,
+          all: Boolean(o.all),
+          json: Boolean(o.json),
+          ...(o.at !== undefined ? { at: o.at } : {}),
+          ...(maxAge !== undefined ? { maxFailureAgeHours: maxAge } : {}),
+          ...(ci && ci.length > 0 ? { ciAccounts: ci } : {}),
+          ...(cfg?.monorepo?.layout ? { layout: cfg.monorepo.layout } : {}),
+        });
+        console.log(r.output);
       },
     );
 

@@ -3,6 +3,7 @@ import type { Layout } from "../../integrations/monorepo/layout.js";
 import type { Charm, MonorepoModel } from "../../integrations/monorepo/monorepo.js";
 import {
   compilePattern,
+  jobRunsOnBranch,
   jobRuns,
   patternMatches,
   type CompiledPattern,
@@ -93,7 +94,13 @@ function jobMembers(
   return known.has(suffix) ? [{ name: suffix }] : [];
 }
 
-function buildIndex(model: MonorepoModel): Index {
+/** The pipeline jobs a branch runs (its `branches` matchers); every job when the branch is unknown. */
+export function branchJobs(model: MonorepoModel, branch: string | undefined): ZuulJob[] {
+  const all = model.zuul.pipelineJobs;
+  return branch === undefined ? all : all.filter((j) => jobRunsOnBranch(j, branch));
+}
+
+function buildIndex(model: MonorepoModel, branch: string | undefined): Index {
   const layout = model.layout;
   const known = new Map(model.charms.map((c) => [c.name, c]));
   const inputs = new Map<string, { charm: string; label: string }[]>();
@@ -117,7 +124,7 @@ function buildIndex(model: MonorepoModel): Index {
   const jobs: IndexedJob[] = [];
   const filesJobs = new Map<number, number[]>();
   const alwaysJobs: number[] = [];
-  for (const job of model.zuul.pipelineJobs) {
+  for (const job of branchJobs(model, branch)) {
     const files = job.files ? job.files.map(intern) : null;
     const irr = job.irrelevantFiles ? job.irrelevantFiles.map(intern) : null;
     const members = jobMembers(job, model, known).map((m): Member => {
@@ -162,16 +169,26 @@ function buildIndex(model: MonorepoModel): Index {
   };
 }
 
-const indexes = new WeakMap<MonorepoModel, Index>();
+const indexes = new WeakMap<MonorepoModel, Map<string, Index>>();
+const ANY_BRANCH = "\0any";
 
-/** Builds (once per model) the query indexes: literal-prefix buckets for regexes, input path map. */
-export function prepare(model: MonorepoModel): void {
-  if (!indexes.has(model)) indexes.set(model, buildIndex(model));
+/** Builds (once per model and branch) the query indexes: literal-prefix buckets for regexes, input path map. */
+export function prepare(model: MonorepoModel, branch?: string): void {
+  indexOf(model, branch);
 }
 
-function indexOf(model: MonorepoModel): Index {
-  prepare(model);
-  return indexes.get(model) as Index;
+function indexOf(model: MonorepoModel, branch: string | undefined): Index {
+  let perBranch = indexes.get(model);
+  if (!perBranch) indexes.set(model, (perBranch = new Map()));
+  const key = branch ?? ANY_BRANCH;
+  let ix = perBranch.get(key);
+  if (!ix) perBranch.set(key, (ix = buildIndex(model, branch)));
+  return ix;
+}
+
+export interface AffectedOptions {
+  /** The change's target branch: jobs whose `branches` matchers exclude it are not listed. */
+  branch?: string;
 }
 
 /** Ids of the patterns a path matches: only buckets whose literal prefix the path starts with are looked at. */
@@ -240,8 +257,12 @@ function finish(
 const normalise = (files: readonly string[]) => [...new Set(files)].sort(byName);
 
 /** Changed files (both sides of renames) → affected charms, predicted jobs, tested and untested charms. */
-export function affected(model: MonorepoModel, changedFiles: readonly string[]): AffectedResult {
-  const ix = indexOf(model);
+export function affected(
+  model: MonorepoModel,
+  changedFiles: readonly string[],
+  opts: AffectedOptions = {},
+): AffectedResult {
+  const ix = indexOf(model, opts.branch);
   const all = normalise(changedFiles);
   const d = declared(
     ix,
@@ -282,7 +303,11 @@ const naiveCompiled = new WeakMap<
  * Baseline for benchmarks and cross-checks: every charm's inputs and every job's regexes against every
  * file, no index (regexes still compiled once). Must give the same answer as `affected`.
  */
-export function naiveAffected(model: MonorepoModel, changedFiles: readonly string[]): AffectedResult {
+export function naiveAffected(
+  model: MonorepoModel,
+  changedFiles: readonly string[],
+  opts: AffectedOptions = {},
+): AffectedResult {
   const layout = model.layout;
   const all = normalise(changedFiles);
   const ruleFiles = all.filter((f) => !layout.irrelevantPaths.includes(f));
@@ -304,6 +329,7 @@ export function naiveAffected(model: MonorepoModel, changedFiles: readonly strin
   const zuulJobs: string[] = [];
   const tested = new Set<string>();
   for (const job of model.zuul.pipelineJobs) {
+    if (opts.branch !== undefined && !jobRunsOnBranch(job, opts.branch)) continue;
     let c = naiveCompiled.get(job);
     if (!c) {
       c = {

@@ -83,16 +83,24 @@ export function affectedReport(
   files: string[],
   ref: string,
   source: AffectedReport["modelSource"],
+  branch: string = DEFAULT_BRANCH,
 ): AffectedReport {
+  const r = affected(model, files, { branch });
   return {
-    ...affected(model, files),
+    ...r,
     files,
     modelRev: model.sha,
     modelRef: ref,
     modelSource: source,
     problems: model.problems,
+    branch,
+    zuulJobSources: Object.fromEntries(r.zuulJobs.map((j) => [j, "repo" as const])),
+    zuulJobsBasis: { source: "repo", reports: 0 },
   };
 }
+
+/** The branch `--files` and `--rev` answers are for (the monorepo's default branch). */
+export const DEFAULT_BRANCH = "main";
 
 async function forChange(
   o: AffectedCliOptions,
@@ -125,7 +133,7 @@ async function forChange(
     );
   }
   const model = await buildModel({ dir: o.repo, rev: choice.rev }, modelOpts);
-  const r = affectedReport(model, files, choice.ref, choice.source);
+  const r = affectedReport(model, files, choice.ref, choice.source, c.change.branch);
   r.change = changeSummary(c, ps, o.gerritUrl);
   return r;
 }

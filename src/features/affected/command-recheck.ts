@@ -6,7 +6,7 @@ export default defineCommand({
   name: "recheck-affected",
   summary: "recheck the open changes affected by a change (e.g. a gate fix)",
   usage: "<change|url> [--dry-run] [--all]",
-  help: "Finds the open changes on the same project and branch whose affected charms overlap the given change's, and posts `recheck` on those whose current patch set has a failing Verified vote (`--all`: on every one). Never twice per change, patch set and trigger; capped per command and rate-limited per hour. `--dry-run` lists what it would do and posts nothing.",
+  help: "Finds the open changes on the same project and branch that depend on the given change (Depends-On, parent commit) or share an affected charm with it, and posts `recheck` on those whose last Zuul report is a fresh failure (`--all`: on every one). Skips WIP and private changes, merge conflicts, config errors, failed dependencies, failures older than recheck.maxFailureAgeHours, changes rechecked since, and patch sets already rechecked or suggested; capped per command and rate-limited per hour. `--dry-run` lists what it would do, and why each other change is skipped, and posts nothing.",
   args: z.object({
     change: z.string().min(1).max(500),
     dryRun: z.boolean().optional(),

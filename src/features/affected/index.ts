@@ -94,7 +94,8 @@ export default defineFeature({
   name: "affected",
   commands: [affected, recheckAffected],
   // A merge can make open changes worth rechecking (a gate fix): their own queue, apart from the relay.
-  routes: [{ kinds: ["gerrit.change-merged"], queue: "merges", settle: true }],
+  // Zuul's check reports ride the same queue: they teach which jobs run (observed-jobs.ts).
+  routes: [{ kinds: ["gerrit.change-merged", "gerrit.comment-added"], queue: "merges", settle: true }],
   configShape: AFFECTED_CONFIG_SHAPE,
   crossCheck: affectedCrossCheck,
   create(ctx: AffectedContext) {

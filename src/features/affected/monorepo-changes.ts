@@ -1,16 +1,16 @@
 // Changes of the monorepo project read against the bot's clone: one change's affected-charms report (for
 // !affected and as a recheck trigger), and the open changes of a branch with the charms each affects (the
 // recheck candidates). Fetches the clone when it lacks what a question needs.
-import { changedFiles, touchedPaths, type GerritClient } from "../../integrations/gerrit/client.js";
+import { touchedPaths, type GerritClient } from "../../integrations/gerrit/client.js";
 import { UserError, errorMessage } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
-import { affected } from "./affected.js";
+import { toCandidate } from "./candidate.js";
 import { affectedReport, changeSummary, chooseChangeModel, type ModelChoice } from "./cli.js";
 import type { AffectedReport } from "./render.js";
 import { changeUrl, parseChangeRef } from "./change-ref.js";
 import type { MonorepoConfig } from "./config.js";
 import { buildModel, type MonorepoModel } from "../../integrations/monorepo/monorepo.js";
-import { verifiedVotes, type CandidateChange } from "./recheck-plan.js";
+import type { CandidateChange } from "./recheck-plan.js";
 
 export interface MonorepoChangesDeps {
   gerrit: Pick<GerritClient, "getChange" | "getFiles" | "queryChanges">;
@@ -22,6 +22,8 @@ export interface MonorepoChangesDeps {
   log: Logger;
   /** Open changes looked at per recheck (Gerrit pages through them). */
   maxCandidates?: number;
+  /** Zuul's account(s): whose messages are reports (recheck.ciAccounts). */
+  ciAccounts?: readonly string[];
 }
 
 /** The !affected answer: the report about a change of the monorepo project, and the model's size. */
@@ -76,7 +78,9 @@ export class MonorepoChanges {
   }
 
   /** The report about the change `ref` names (a number or a link), and the model that answered it. */
-  async analyse(ref: string): Promise<{ report: ExplainedChange; model: MonorepoModel }> {
+  async analyse(
+    ref: string,
+  ): Promise<{ report: ExplainedChange; model: MonorepoModel; changeId?: string | undefined }> {
     const arg = parseChangeRef(ref, this.d.gerritUrl);
     this.checkProject(arg.project, `change ${arg.number}`);
     const c = await this.d.gerrit.getChange(arg.number);
@@ -88,17 +92,27 @@ export class MonorepoChanges {
     const choice = await this.choose(own ? c.revision : "", c.change.branch);
     const model = await buildModel({ dir: this.d.monorepo.path, rev: choice.rev }, this.modelOpts);
     const report: ExplainedChange = {
-      ...affectedReport(model, files, choice.ref, choice.source),
+      ...affectedReport(model, files, choice.ref, choice.source, c.change.branch),
       change: changeSummary(c, ps, this.d.gerritUrl),
       totalCharms: new Set(model.charms.map((ch) => ch.name)).size,
     };
-    return { report, model };
+    return { report, model, changeId: c.change.change_id };
   }
 
-  /** Open changes on the project and branch, with files and Verified votes of their current patch set. */
+  /**
+   * Open changes on the project and branch, with files, Verified votes, messages (Zuul's reports, rechecks)
+   * and commit (parents, Depends-On) of their current patch set.
+   */
   async candidates(project: string, branch: string): Promise<CandidateChange[]> {
     const open = await this.d.gerrit.queryChanges(`status:open project:${project} branch:${branch}`, {
-      options: ["CURRENT_REVISION", "CURRENT_FILES", "DETAILED_LABELS", "DETAILED_ACCOUNTS"],
+      options: [
+        "CURRENT_REVISION",
+        "CURRENT_FILES",
+        "CURRENT_COMMIT",
+        "DETAILED_LABELS",
+        "DETAILED_ACCOUNTS",
+        "MESSAGES",
+      ],
       limit: this.d.maxCandidates ?? 500,
     });
     // Every candidate on the branch head: their own commits are rarely in the clone, and one model is cheap.
@@ -106,20 +120,11 @@ export class MonorepoChanges {
     const model = await buildModel({ dir: this.d.monorepo.path, rev: choice.rev }, this.modelOpts);
     const out: CandidateChange[] = [];
     for (const c of open) {
-      const revision = c.current_revision;
-      const rev = revision ? c.revisions?.[revision] : undefined;
-      if (!revision || !rev) continue;
-      out.push({
-        number: c._number,
-        project: c.project,
-        branch: c.branch,
-        patchSet: rev._number,
-        revision,
-        ...(c.subject ? { subject: c.subject } : {}),
+      const cand = toCandidate(c, model, {
+        ciAccounts: this.d.ciAccounts ?? [],
         url: changeUrl(this.d.gerritUrl, c.project, c._number),
-        charms: affected(model, touchedPaths(changedFiles(rev.files ?? {}))).charms,
-        verified: verifiedVotes(c),
       });
+      if (cand) out.push(cand);
     }
     return out;
   }

@@ -1,5 +1,5 @@
-// The Redis side of rechecks: the done marks (one recheck per change, patch set and trigger, over every
-// replica), the per-change cooldown, the per-requester and global hourly limits, and the posting loop that
+// The Redis side of rechecks: the done marks (one recheck or suggestion per failing patch set, whatever the
+// trigger, over every replica), the per-change cooldown, the per-requester and global hourly limits, and the posting loop that
 // keeps them true to what was actually posted.
 import { UserError, errorMessage } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
@@ -41,13 +41,13 @@ const UNCERTAIN = "?uncertain";
 
 /** What the ledger already holds about the candidates of a trigger: the inputs of planRechecks. */
 export interface RecheckMarks {
-  /** `doneKey`s recorded for this trigger. */
+  /** `doneKey`s of patch sets already rechecked, or suggested by another trigger. */
   done: Set<string>;
   /** Change numbers rechecked (for any trigger) within the cooldown. */
   cooling: Set<number>;
 }
 
-/** A recheck is remembered this long per (change, patch set, trigger): longer than any change stays open unrevised. */
+/** A recheck is remembered this long per (change, patch set): longer than any change stays open unrevised. */
 const DONE_TTL_SECONDS = 30 * 86400;
 const HOUR = 3600;
 
@@ -65,6 +65,9 @@ end
 return grant
 `;
 
+/** The done mark a suggestion leaves: its trigger's command may still recheck the patch set. */
+const suggestedMark = (t: Trigger) => `suggested:${triggerId(t)}`;
+
 export class RecheckLedger {
   constructor(private readonly d: RecheckLedgerDeps) {}
 
@@ -77,15 +80,44 @@ export class RecheckLedger {
     const done = new Set<string>();
     const cooling = new Set<number>();
     if (candidates.length === 0) return { done, cooling };
-    const keys = candidates.map((c) => doneKey(c.number, c.patchSet, triggerId(trigger)));
+    const keys = candidates.map((c) => doneKey(c.number, c.patchSet));
     const marks = await this.d.redis.mget(...keys.map((k) => this.key("done", k)));
-    // An uncertain mark is not "done": post() looks on Gerrit for it before deciding.
-    keys.forEach((k, i) => marks[i] !== null && marks[i] !== UNCERTAIN && done.add(k));
+    // An uncertain mark is not "done": post() looks on Gerrit for it before deciding. A suggestion names the
+    // command to run for its trigger: that command must not be refused for it.
+    const own = suggestedMark(trigger);
+    keys.forEach((k, i) => marks[i] !== null && marks[i] !== UNCERTAIN && marks[i] !== own && done.add(k));
     if (this.d.recheck.cooldownHours !== undefined) {
       const cool = await this.d.redis.mget(...candidates.map((c) => this.key("cooldown", c.number)));
       candidates.forEach((c, i) => cool[i] !== null && cooling.add(c.number));
     }
     return { done, cooling };
+  }
+
+  /** Takes the done mark, over a suggestion of the same trigger (the suggested command being run). */
+  private async take(key: string, value: string, trigger: Trigger): Promise<boolean> {
+    if ((await this.d.redis.set(key, value, "EX", DONE_TTL_SECONDS, "NX")) === "OK") return true;
+    const was = await this.d.redis.get(key);
+    if (was !== suggestedMark(trigger)) return false;
+    return (await this.d.redis.set(key, value, "EX", DONE_TTL_SECONDS, "XX")) === "OK";
+  }
+
+  /**
+   * Records the plan's would-be rechecks as suggested (a room message named them): a later trigger on the
+   * same failing patch set does not suggest it again. Returns the plan with those already taken skipped.
+   */
+  async markSuggested(plan: RecheckPlan): Promise<RecheckPlan> {
+    const mark = suggestedMark(plan.trigger);
+    const decisions: Decision[] = [];
+    for (const d of plan.decisions) {
+      if (d.action !== "recheck") {
+        decisions.push(d);
+        continue;
+      }
+      const key = this.key("done", doneKey(d.change.number, d.change.patchSet));
+      const ok = (await this.d.redis.set(key, mark, "EX", DONE_TTL_SECONDS, "NX")) === "OK";
+      decisions.push(ok || (await this.d.redis.get(key)) === mark ? d : markSkipped(d, "already-rechecked"));
+    }
+    return { trigger: plan.trigger, decisions };
   }
 
   /** Counts one recheck command of this requester; a UserError when over the hourly limit. */
@@ -130,19 +162,20 @@ export class RecheckLedger {
       }
       granted--;
       const c = d.change;
-      const doneAt = this.key("done", doneKey(c.number, c.patchSet, triggerId(plan.trigger)));
+      const doneAt = this.key("done", doneKey(c.number, c.patchSet));
       // Taken before posting: a second replica (or a retried job) running the same command skips it.
-      if ((await this.d.redis.set(doneAt, requester, "EX", DONE_TTL_SECONDS, "NX")) !== "OK") {
+      const value = `rechecked:${triggerId(plan.trigger)}:${requester}`;
+      if (!(await this.take(doneAt, value, plan.trigger))) {
         // An earlier post ended without knowing: look on Gerrit before taking the mark over.
         const retry = (await this.d.redis.get(doneAt)) === UNCERTAIN && check;
         const onGerrit = retry ? await check.posted(c).catch(() => true) : true;
         if (onGerrit) {
-          if (retry) await this.d.redis.set(doneAt, requester, "EX", DONE_TTL_SECONDS);
+          if (retry) await this.d.redis.set(doneAt, value, "EX", DONE_TTL_SECONDS);
           await this.d.redis.decr(globalKey);
           decisions.push(markSkipped(d, "already-rechecked"));
           continue;
         }
-        await this.d.redis.set(doneAt, requester, "EX", DONE_TTL_SECONDS);
+        await this.d.redis.set(doneAt, value, "EX", DONE_TTL_SECONDS);
       }
       try {
         await send(c, d.shared);

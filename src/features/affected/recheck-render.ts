@@ -58,6 +58,8 @@ export interface ReplyOptions {
   max: number;
   /** Changes listed per skip reason before "and N more". */
   maxListed?: number;
+  /** The freshness window, for the "stale" line (default 24). */
+  maxFailureAgeHours?: number;
 }
 
 function reasonText(reason: SkipReason, o: ReplyOptions, trigger: Trigger): string {
@@ -69,8 +71,22 @@ function reasonText(reason: SkipReason, o: ReplyOptions, trigger: Trigger): stri
       return "no charm in common";
     case "not-failing":
       return "no failing Verified vote on the current patch set (use --all to include them)";
+    case "wip":
+      return "work in progress";
+    case "private":
+      return "private change";
+    case "merge-conflict":
+      return "Zuul's last report is a merge failure: it needs a rebase, not a recheck";
+    case "config-error":
+      return "Zuul's last report is a config error: it needs a new patch set, not a recheck";
+    case "dependency-failed":
+      return "Zuul's last report is a failed dependency: another change must merge or be fixed first";
+    case "stale":
+      return `failure older than ${o.maxFailureAgeHours ?? 24} h (recheck.maxFailureAgeHours)`;
+    case "rechecked-since":
+      return "already rechecked after the failure, no Zuul report since";
     case "already-rechecked":
-      return `already rechecked for ${change ? trigger.number : "it"} at this patch set`;
+      return "already rechecked or suggested at this patch set (once per failing patch set)";
     case "in-batch":
       return "just rechecked for another trigger of this run";
     case "cooldown":
@@ -84,6 +100,17 @@ function reasonText(reason: SkipReason, o: ReplyOptions, trigger: Trigger): stri
     case "post-failed":
       return "posting the recheck failed";
   }
+}
+
+/** Why a change is (to be) rechecked: it depends on the trigger, or shares charms with it. */
+function whyText(d: { shared: readonly string[]; dependency?: "depends-on" | "parent" }): string {
+  const shares = `shares ${names(
+    d.shared.map((s) => `\`${s}\``),
+    5,
+  )}`;
+  if (!d.dependency) return shares;
+  const dep = d.dependency === "parent" ? "its parent commit merged" : "its Depends-On merged";
+  return d.shared.length > 0 ? `${dep}; ${shares}` : dep;
 }
 
 /** The chat reply: what was (or would be) rechecked with links, then the skipped changes grouped by reason. */
@@ -115,12 +142,7 @@ export function renderRecheckReply(plan: RecheckPlan, o: ReplyOptions): string {
     lines.push(`${verb} ${rechecks.length}:`);
     for (const d of rechecks.slice(0, maxListed)) {
       const c = d.change;
-      lines.push(
-        `- ${link(c)} (patch set ${c.patchSet})${c.subject ? ` ${c.subject}` : ""} — shares ${names(
-          d.shared.map((s) => `\`${s}\``),
-          5,
-        )}`,
-      );
+      lines.push(`- ${link(c)} (patch set ${c.patchSet})${c.subject ? ` ${c.subject}` : ""} — ${whyText(d)}`);
     }
     if (rechecks.length > maxListed) lines.push(`- … and ${rechecks.length - maxListed} more`);
   }
@@ -157,6 +179,8 @@ export interface SuggestionInput {
   sharedReasons: readonly string[];
   /** The failing open changes it affects (the plan's would-be rechecks). */
   failing: readonly CandidateChange[];
+  /** Those of `failing` that depend on the merged change (Depends-On or parent commit). */
+  dependents?: readonly number[];
   commandPrefix: string;
 }
 
@@ -164,13 +188,28 @@ export interface SuggestionInput {
 export function renderSuggestion(s: SuggestionInput): string {
   const t = s.trigger;
   const n = s.failing.length;
+  const deps = new Set(s.dependents ?? []);
+  const head =
+    s.sharedReasons.length > 0
+      ? `and touches shared inputs: ${names([...s.sharedReasons], 3)}.`
+      : "and open changes depend on it.";
   const lines = [
-    `**${link(t)} merged**${t.subject ? ` (${t.subject})` : ""} and touches shared inputs: ${names([...s.sharedReasons], 3)}.`,
+    `**${link(t)} merged**${t.subject ? ` (${t.subject})` : ""} ${head}`,
     `${n} open change${n === 1 ? "" : "s"} on ${t.branch} affected by it ${n === 1 ? "has" : "have"} a failing Verified vote: ${names(
       s.failing.map((c) => link(c)),
       15,
     )}`,
     `To recheck them: \`${s.commandPrefix}recheck-affected ${t.number}\` (add \`--dry-run\` to preview).`,
   ];
+  if (deps.size > 0) {
+    lines.splice(
+      2,
+      0,
+      `Depending on it (Depends-On or parent commit): ${names(
+        s.failing.filter((c) => deps.has(c.number)).map((c) => link(c)),
+        15,
+      )}`,
+    );
+  }
   return lines.join("\n");
 }

@@ -2,10 +2,40 @@
 // changes and the per-change decisions. Its own module so that both the planning (recheck-plan.ts) and
 // the texts (recheck-render.ts) use it without importing each other.
 
+import type { ZuulOutcome } from "../../integrations/monorepo/zuul-report.js";
+
 export interface Vote {
   /** Gerrit username (else name, e-mail or `#<account id>`) of the voter. */
   account: string;
   value: number;
+  /** When the vote got this value (ISO); Gerrit keeps it when a recheck votes the same again. */
+  date?: string;
+}
+
+/** Zuul's last report (check or gate) on the current patch set. */
+export interface LastReport {
+  outcome: ZuulOutcome;
+  /** ISO time of the report. */
+  date: string;
+  pipeline?: string;
+  failedJobs: string[];
+  reason?: string;
+}
+
+/** What the change's messages and commit say about its CI state (change-state.ts). */
+export interface CiState {
+  wip: boolean;
+  private: boolean;
+  changeId?: string;
+  /** Messages were read: `lastReport` absent then means Zuul has not reported on this patch set. */
+  reportsKnown?: boolean;
+  lastReport?: LastReport;
+  /** A `recheck` comment after the last report: a run is on its way. */
+  recheckedAfter?: { date: string; by: string };
+  /** Parent commit shas of the current patch set. */
+  parents: string[];
+  /** `Depends-On:` footers of the commit message. */
+  dependsOn: { numbers: number[]; changeIds: string[] };
 }
 
 export interface CandidateChange {
@@ -20,6 +50,12 @@ export interface CandidateChange {
   charms: readonly string[];
   /** Verified votes on the current patch set. */
   verified: readonly Vote[];
+  /** From the change's messages and commit; absent: only the votes are known. */
+  ci?: CiState;
+  /** Charms only the change has (not on the branch head): a global input of the trigger affects them too. */
+  newCharms?: readonly string[];
+  /** Those of `newCharms` the trigger affects, read at the change's own commit (a lib they declare). */
+  newCharmsAffected?: readonly string[];
 }
 
 /** The change a `!recheck-affected` run names (typically a gate fix that just merged). */
@@ -31,6 +67,11 @@ export interface TriggerChange {
   url?: string;
   /** Charms the trigger affects. */
   charms: readonly string[];
+  /** The merged patch set's commit: a change whose parent it is depends on the trigger. */
+  revision?: string;
+  changeId?: string;
+  /** The trigger changes a global input (ops-sunbeam, the top-level rebuild): it affects new charms too. */
+  global?: boolean;
 }
 
 /**
@@ -65,6 +106,13 @@ export const SKIP_REASONS = [
   "trigger",
   "no-shared-charm",
   "not-failing",
+  "wip",
+  "private",
+  "merge-conflict",
+  "config-error",
+  "dependency-failed",
+  "stale",
+  "rechecked-since",
   "already-rechecked",
   "in-batch",
   "cooldown",
@@ -74,9 +122,19 @@ export const SKIP_REASONS = [
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
+/** How a candidate depends on a trigger change: a `Depends-On:` footer naming it, or its commit as parent. */
+export type Dependency = "depends-on" | "parent";
+
 export type Decision =
-  | { change: CandidateChange; shared: string[]; action: "recheck" }
-  | { change: CandidateChange; shared: string[]; action: "skip"; reason: SkipReason; detail?: string };
+  | { change: CandidateChange; shared: string[]; action: "recheck"; dependency?: Dependency }
+  | {
+      change: CandidateChange;
+      shared: string[];
+      action: "skip";
+      reason: SkipReason;
+      detail?: string;
+      dependency?: Dependency;
+    };
 
 export interface RecheckPlan {
   trigger: Trigger;

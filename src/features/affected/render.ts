@@ -22,6 +22,15 @@ export interface AffectedReport extends AffectedResult {
   };
   /** Problems met while reading the monorepo (bad YAML, unresolvable declarations): shown, never fatal. */
   problems: string[];
+  /** The branch the Zuul jobs are for (`branches` matchers applied). */
+  branch?: string;
+  /** Where each of `zuulJobs` comes from: `repo` (zuul.d) or `observed` (Zuul's recent check reports). */
+  zuulJobSources: Record<string, "repo" | "observed">;
+  /**
+   * What the job list rests on: `repo` alone (no reports seen: jobs of templates defined in other
+   * repositories are missing), or `repo+observed`, with how many recent check reports were seen.
+   */
+  zuulJobsBasis: { source: "repo" | "repo+observed"; reports: number };
 }
 
 export interface RenderOptions {
@@ -84,11 +93,22 @@ export function renderAffected(r: AffectedReport, o: RenderOptions): string[] {
       lines.push(`- ${who}${why ? `: ${why}` : ""}`);
     }
   }
-  if (r.zuulJobs.length === 0) lines.push("No Zuul job will run.");
+  const observed = r.zuulJobs.filter((j) => r.zuulJobSources[j] === "observed");
+  const fromRepo = r.zuulJobs.filter((j) => r.zuulJobSources[j] !== "observed");
+  const on = r.branch ? ` on ${r.branch}` : "";
+  if (r.zuulJobs.length === 0) lines.push(`No Zuul job will run${on}.`);
   else
     lines.push(
-      `${bold(`Zuul jobs that will run (${r.zuulJobs.length}):`)} ${names(r.zuulJobs, maxNames, code)}`,
+      `${bold(`Zuul jobs that will run${on} (${r.zuulJobs.length}):`)} ${names(fromRepo, maxNames, code)}` +
+        (observed.length > 0
+          ? `${fromRepo.length > 0 ? "; " : ""}from Zuul's recent reports: ${names(observed, maxNames, code)}`
+          : ""),
     );
+  if (r.zuulJobsBasis.source === "repo") {
+    lines.push(
+      "Jobs from zuul.d only (no recent Zuul reports seen): jobs of templates defined in other repositories are not listed.",
+    );
+  }
   if (r.untested.length > 0) {
     lines.push(
       `${o.markdown ? "⚠️ " : ""}Warning: ${r.untested.length === 1 ? "1 affected charm is" : `${r.untested.length} affected charms are`} not built by any Zuul job: ${names(r.untested, maxNames, code)}`,

@@ -4,8 +4,13 @@
 import {
   ambiguousWriteFailure,
   DEFAULT_REVIEW_TAG,
+  touchedPaths,
   type GerritClient,
 } from "../../integrations/gerrit/client.js";
+import { parseZuulComment } from "../../integrations/monorepo/zuul-report.js";
+import { branchJobs } from "./affected.js";
+import { withObserved } from "./observed-jobs.js";
+import { ZuulObservations } from "./zuul-observations.js";
 import { UserError } from "../../core/errors.js";
 import type { GerritEvent } from "../../core/events.js";
 import type { Logger } from "../../core/log.js";
@@ -21,6 +26,8 @@ import { MonorepoChanges, type ExplainedChange } from "./monorepo-changes.js";
 import { RecheckLedger } from "./recheck-ledger.js";
 import {
   changeTrigger,
+  isChangeTrigger,
+  markSkipped,
   planRechecks,
   recheckMessage,
   renderRecheckReply,
@@ -51,6 +58,8 @@ export interface AffectedServiceDeps {
   maxCandidates?: number;
   /** The bot's counters (src/stats.ts): every posted recheck is counted for the weekly summary. */
   stats?: { incr(counter: string, by?: number): Promise<void> };
+  /** The clock freshness is measured by (tests). */
+  now?: () => Date;
 }
 
 export interface RecheckRequest {
@@ -75,15 +84,51 @@ export const AUTO_REQUESTER = "sunbeam-bot (auto)";
 export class AffectedService {
   private readonly changes: MonorepoChanges;
   private readonly ledger: RecheckLedger;
+  private readonly observations: ZuulObservations;
 
   constructor(private readonly d: AffectedServiceDeps) {
-    this.changes = new MonorepoChanges(d);
+    this.changes = new MonorepoChanges({ ...d, ciAccounts: d.recheck.ciAccounts });
     this.ledger = new RecheckLedger(d);
+    this.observations = new ZuulObservations(d.redis, d.prefix);
   }
 
-  /** `!affected`: the charms a change affects, the Zuul jobs that run, and the untested charms. */
+  /**
+   * `!affected`: the charms a change affects, the Zuul jobs that run (zuul.d, calibrated by the jobs Zuul's
+   * recent check reports on the branch show), and the untested charms.
+   */
   async explain(ref: string): Promise<ExplainedChange> {
-    return (await this.changes.analyse(ref)).report;
+    const { report, model } = await this.changes.analyse(ref);
+    const c = report.change;
+    const obs = await this.observations.get(c.project, c.branch);
+    const inRepo = new Set(branchJobs(model, c.branch).map((j) => j.name));
+    return { ...withObserved(report, obs, inRepo), change: c, totalCharms: report.totalCharms };
+  }
+
+  /**
+   * On a Zuul check report of the monorepo project (comment-added by a CI account): records the jobs it
+   * listed with the patch set's files. Returns whether it was one.
+   */
+  async observeReport(event: GerritEvent): Promise<boolean> {
+    const n = event.change?.number;
+    const ps = event.patchSet?.number;
+    if (event.kind !== "gerrit.comment-added" || event.project !== this.d.monorepo.project) return false;
+    if (!n || !ps || !event.branch) return false;
+    const ci = this.d.recheck.ciAccounts.length > 0 ? this.d.recheck.ciAccounts : ["zuul"];
+    const a = event.actor;
+    if (!a || !ci.some((x) => [a.username, a.name, a.email].includes(x))) return false;
+    const z = parseZuulComment(event.comment);
+    const pipeline = this.d.monorepo.layout?.checkPipeline ?? "check";
+    if (!z || z.pipeline !== pipeline || z.jobResults.length === 0) return false;
+    const files = touchedPaths(await this.d.gerrit.getFiles(n, ps));
+    const at = event.createdOn ?? Math.floor(Date.now() / 1000);
+    await this.observations.record(
+      event.project,
+      event.branch,
+      z.jobResults.map((j) => j.name),
+      files,
+      at,
+    );
+    return true;
   }
 
   private async plan(
@@ -93,9 +138,17 @@ export class AffectedService {
     batch: ReadonlySet<number> = new Set(),
   ): Promise<RecheckPlan> {
     const t = trigger;
-    const candidates = t.charms.length > 0 ? await this.changes.candidates(t.project, t.branch) : [];
+    // A change trigger with no charm still has dependents (Depends-On, child commits) to look for.
+    const wanted = t.charms.length > 0 || isChangeTrigger(t);
+    const candidates = wanted ? await this.changes.candidates(t.project, t.branch) : [];
     const { done, cooling } = await this.ledger.marks(trigger, candidates);
-    const opts = { all, ciAccounts: this.d.recheck.ciAccounts, max };
+    const opts = {
+      all,
+      ciAccounts: this.d.recheck.ciAccounts,
+      max,
+      maxFailureAgeHours: this.d.recheck.maxFailureAgeHours,
+      ...(this.d.now ? { now: this.d.now() } : {}),
+    };
     return planRechecks(trigger, candidates, opts, done, cooling, batch);
   }
 
@@ -106,7 +159,8 @@ export class AffectedService {
    */
   async recheck(ref: string, req: RecheckRequest): Promise<RecheckResult> {
     await this.changes.fetchQuietly();
-    return this.recheckFor(changeTrigger((await this.changes.analyse(ref)).report), req);
+    const a = await this.changes.analyse(ref);
+    return this.recheckFor(changeTrigger(a.report, a.model, a.changeId), req);
   }
 
   /**
@@ -141,9 +195,11 @@ export class AffectedService {
     trigger: Trigger,
     req: RecheckRequest,
     batch?: ReadonlySet<number>,
+    onlyDependents = false,
   ): Promise<RecheckResult> {
     const max = this.d.recheck.maxPerCommand;
     let plan = await this.plan(trigger, req.all, max, batch);
+    if (onlyDependents) plan = keepDependents(plan);
     if (!req.dryRun && plan.decisions.some((d) => d.action === "recheck")) {
       await this.ledger.countRequester(req.requester);
       const g = this.d.gerrit;
@@ -168,7 +224,12 @@ export class AffectedService {
           : undefined,
       );
     }
-    const reply = renderRecheckReply(plan, { dryRun: req.dryRun, all: req.all, max });
+    const reply = renderRecheckReply(plan, {
+      dryRun: req.dryRun,
+      all: req.all,
+      max,
+      maxFailureAgeHours: this.d.recheck.maxFailureAgeHours,
+    });
     return { plan, dryRun: req.dryRun, reply };
   }
 
@@ -186,29 +247,50 @@ export class AffectedService {
     await this.changes.fetchQuietly();
     const s = this.d.recheck.suggestOnMerge;
     if (!s.enabled) return null;
-    const { report, model } = await this.changes.analyse(String(number));
+    const { report, model, changeId } = await this.changes.analyse(String(number));
     const shared = sharedInputs(report, model);
-    if (shared.length === 0) return null;
-    const trigger = changeTrigger(report);
+    const trigger = changeTrigger(report, model, changeId);
+    // Without shared inputs only the dependents (Depends-On, child commits) are worth a word.
+    const onlyDependents = shared.length === 0;
     if (s.autoRecheck) {
       try {
-        const r = await this.recheckFor(trigger, { dryRun: false, all: false, requester: AUTO_REQUESTER });
+        const r = await this.recheckFor(
+          trigger,
+          { dryRun: false, all: false, requester: AUTO_REQUESTER },
+          undefined,
+          onlyDependents,
+        );
         return worthReporting(r.plan) ? r.reply : null;
       } catch (err) {
         if (err instanceof UserError) return `Automatic recheck after ${number} not done: ${err.message}`;
         throw err;
       }
     }
-    const plan = await this.plan(trigger, false, Number.MAX_SAFE_INTEGER);
-    const failing = plan.decisions.filter((d) => d.action === "recheck").map((d) => d.change);
+    let plan = await this.plan(trigger, false, Number.MAX_SAFE_INTEGER);
+    if (onlyDependents) plan = keepDependents(plan);
+    if (!plan.decisions.some((d) => d.action === "recheck")) return null;
+    // One suggestion per failing patch set: a later merge does not name it again.
+    plan = await this.ledger.markSuggested(plan);
+    const failing = plan.decisions.filter((d) => d.action === "recheck");
     if (failing.length === 0) return null;
     return renderSuggestion({
       trigger,
       sharedReasons: shared,
-      failing,
+      failing: failing.map((d) => d.change),
+      dependents: failing.filter((d) => d.dependency).map((d) => d.change.number),
       commandPrefix: opts.commandPrefix ?? "!",
     });
   }
+}
+
+/** The plan with only the dependents of the trigger left to recheck (a merge that shares no input). */
+function keepDependents(plan: RecheckPlan): RecheckPlan {
+  return {
+    trigger: plan.trigger,
+    decisions: plan.decisions.map((d) =>
+      d.action === "recheck" && !d.dependency ? markSkipped(d, "no-shared-charm") : d,
+    ),
+  };
 }
 
 /** The AffectedService as the core CharmRechecker other features (OCI auto-recheck) call. */

@@ -1,4 +1,5 @@
 // On change-merged: keeps the monorepo clone current and posts the recheck suggestion (or auto-recheck reply).
+// On comment-added: a Zuul check report is recorded (which jobs ran, for which files).
 import type { ChatTarget, Outbox } from "../../chat/outbox.js";
 import type { GerritEvent } from "../../core/events.js";
 import type { Handler } from "../../core/worker.js";
@@ -6,6 +7,8 @@ import type { Handler } from "../../core/worker.js";
 /** What the handler needs of AffectedService. */
 export interface MergeSuggester {
   suggestOnMerge(event: GerritEvent, opts: { commandPrefix?: string }): Promise<string | null>;
+  /** Absent: reports are not recorded. */
+  observeReport?(event: GerritEvent): Promise<boolean>;
 }
 
 export interface SuggestRechecksDeps {
@@ -23,6 +26,11 @@ export interface SuggestRechecksDeps {
  */
 export function suggestRechecks(deps: SuggestRechecksDeps): Handler<"merges"> {
   return async (event, ctx) => {
+    if (event.source === "gerrit" && event.kind === "gerrit.comment-added") {
+      const seen = await deps.service.observeReport?.(event);
+      if (seen) ctx.log.debug({ change: event.change?.number }, "zuul check report recorded");
+      return;
+    }
     if (event.source !== "gerrit" || event.kind !== "gerrit.change-merged") return;
     const text = await deps.service.suggestOnMerge(event, { commandPrefix: deps.commandPrefix });
     if (!text || !deps.target) {

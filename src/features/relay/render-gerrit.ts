@@ -1,6 +1,6 @@
 // Renders one Gerrit event as one concise chat line (pure). Decides the relay kind, e.g. zuul-result.
 import type { Account, Approval, GerritEvent } from "../../core/events.js";
-import { parseZuulComment } from "./zuul-result.js";
+import { outcomeText, parseZuulComment } from "./zuul-result.js";
 import { plain } from "../../chat/format.js";
 
 export interface RenderOptions {
@@ -82,12 +82,10 @@ export function renderGerritEvent(e: GerritEvent, opts: RenderOptions = {}): Ren
     case "comment-added": {
       if (isAccount(e.actor, opts.botAccounts ?? [])) {
         const z = parseZuulComment(e.comment);
-        if (!z) return null;
+        // A start message is no result; every report (merge failure, config error, …) is announced.
+        if (!z || z.outcome === "started") return null;
         const vote = verifiedVote(e.approvals);
-        const what =
-          z.outcome === "failed"
-            ? `failed${z.failedJobs.length ? `: ${z.failedJobs.join(", ")}` : ""}`
-            : z.outcome;
+        const what = outcomeText(z);
         const pipe = z.pipeline ? ` (${z.pipeline})` : "";
         return {
           kind: "zuul-result",

@@ -1,31 +1,44 @@
 // Reads a Zuul report comment ("Build failed (check pipeline) … - job url : FAILURE in 3m") into a summary.
+// The parsing is shared with the recheck planner (integrations/monorepo/zuul-report.ts); this is its relay view.
+import {
+  parseZuulComment as parseReport,
+  type ZuulOutcome,
+} from "../../integrations/monorepo/zuul-report.js";
 
 export interface ZuulResult {
   pipeline?: string;
-  outcome: "succeeded" | "failed" | "other";
+  outcome: ZuulOutcome;
+  /** Failed voting jobs, exactly as Zuul named them, in report order. */
   failedJobs: string[];
   jobs: number;
+  /** Merge failures, config errors, dependency failures: the first line of Zuul's explanation. */
+  reason?: string;
 }
 
-const FAILING =
-  /^(FAILURE|POST_FAILURE|TIMED_OUT|RETRY_LIMIT|ERROR|NODE_FAILURE|MERGE_CONFLICT|MERGE_FAILURE|DISK_FULL|CONFIG_ERROR|ABORTED|LOST|SKIPPED_FAILED)$/;
-
 /** Returns null when the comment is not a Zuul report. */
-export function parseZuulComment(comment: string | undefined): ZuulResult | null {
-  if (!comment) return null;
-  const head = /Build (succeeded|failed|canceled|cancelled)(?: \(([\w-]+) pipeline\))?/i.exec(comment);
-  const jobLines = [...comment.matchAll(/^\s*-\s+(\S+)\s+(?:\S+\s+)?:\s+([A-Z_]+)\b(.*)$/gm)];
-  if (!head && jobLines.length === 0) return null;
-  const failedJobs: string[] = [];
-  for (const m of jobLines) {
-    const [, job, result, rest] = m;
-    // A non-voting job's failure does not fail the change; leave it out of the headline.
-    if (job && result && FAILING.test(result) && !/non-voting/i.test(rest ?? "")) failedJobs.push(job);
+export function parseZuulComment(comment: string | undefined, tag?: string): ZuulResult | null {
+  const r = parseReport(comment, tag);
+  if (!r) return null;
+  const out: ZuulResult = { outcome: r.outcome, failedJobs: r.failedJobs, jobs: r.jobs };
+  if (r.pipeline) out.pipeline = r.pipeline;
+  if (r.reason) out.reason = r.reason;
+  return out;
+}
+
+/** The headline words of an outcome in the relay line. */
+export function outcomeText(z: ZuulResult): string {
+  switch (z.outcome) {
+    case "failed":
+      return `failed${z.failedJobs.length ? `: ${z.failedJobs.join(", ")}` : z.reason ? `: ${z.reason}` : ""}`;
+    case "merge-conflict":
+      return `merge failed${z.reason ? `: ${z.reason}` : ""}`;
+    case "config-error":
+      return `config error${z.reason ? `: ${z.reason}` : ""}`;
+    case "dependency":
+      return `dependency failed${z.reason ? `: ${z.reason}` : ""}`;
+    case "other":
+      return z.reason ? `reported: ${z.reason}` : "reported";
+    default:
+      return z.outcome;
   }
-  const word = head?.[1]?.toLowerCase();
-  const outcome =
-    word === "succeeded" ? "succeeded" : word === "failed" || failedJobs.length > 0 ? "failed" : "other";
-  const result: ZuulResult = { outcome, failedJobs, jobs: jobLines.length };
-  if (head?.[2]) result.pipeline = head[2];
-  return result;
 }

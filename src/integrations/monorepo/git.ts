@@ -97,6 +97,45 @@ export async function revParse(dir: string, rev: string): Promise<string> {
   }
 }
 
+/** A commit's parents (first parent first) and full message. */
+export async function commitInfo(dir: string, sha: string): Promise<{ parents: string[]; message: string }> {
+  const out = await git(dir, ["cat-file", "commit", checkRev(sha)]);
+  const split = out.indexOf("\n\n");
+  const header = split < 0 ? out : out.slice(0, split);
+  const parents = [...header.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1] as string);
+  return { parents, message: split < 0 ? "" : out.slice(split + 2) };
+}
+
+/** First-parent history of `rev` (newest first) committed at or after `since` (epoch seconds). */
+export async function firstParentLog(
+  dir: string,
+  rev: string,
+  since: number,
+): Promise<{ sha: string; time: number; parents: string[]; message: string }[]> {
+  const out = await git(dir, [
+    "log",
+    "--first-parent",
+    `--since=@${Math.floor(since)}`,
+    "--format=%H %ct %P%n%B%x00",
+    "--end-of-options",
+    checkRev(rev),
+  ]);
+  return out
+    .split("\0")
+    .map((chunk) => chunk.replace(/^\n/, ""))
+    .filter((chunk) => /^[0-9a-f]{40} /.test(chunk))
+    .map((chunk) => {
+      const nl = chunk.indexOf("\n");
+      const [sha, time, ...parents] = (nl < 0 ? chunk : chunk.slice(0, nl)).trim().split(" ");
+      return {
+        sha: sha as string,
+        time: Number(time),
+        parents: parents.filter(Boolean),
+        message: nl < 0 ? "" : chunk.slice(nl + 1),
+      };
+    });
+}
+
 /** Every file path in the tree of a commit. */
 export async function listFiles(dir: string, rev: string): Promise<string[]> {
   const out = await git(dir, ["ls-tree", "-r", "--name-only", "-z", "--end-of-options", checkRev(rev)]);

@@ -22,6 +22,13 @@ export interface ZuulJob {
   irrelevantFiles: FilePattern[] | null;
   charm?: string;
   charmBuilds?: CharmBuild[];
+  /**
+   * `branches` of each in-repo definition of the job (null: that variant has none). The job runs on a
+   * branch some definition matches; absent: no definition here (or none restricts it).
+   */
+  defBranches?: (FilePattern[] | null)[];
+  /** Pipeline jobs: `branches` of each project / project-template entry that lists the job. */
+  entryBranches?: (FilePattern[] | null)[];
 }
 export interface ZuulModel {
   /** Every job defined in the repo, inheritance resolved. */
@@ -170,6 +177,11 @@ export function parseZuulConfig(files: ConfigFile[], layout: Pick<Layout, "check
     if (base?.charm !== undefined) job.charm = base.charm;
     if (base?.charmBuilds !== undefined) job.charmBuilds = base.charmBuilds;
     for (const d of defs) applyAttrs(job, d.conf, d.where, problems);
+    // `branches` is not inherited (Zuul's job.rst): only this job's own definitions restrict it.
+    const defBranches = defs.map((d) =>
+      "branches" in d.conf ? toPatterns(d.conf.branches, d.where, problems) : null,
+    );
+    if (defBranches.some((b) => b !== null)) job.defBranches = defBranches;
     visiting.delete(name);
     resolved.set(name, job);
     return job;
@@ -200,7 +212,10 @@ export function parseZuulConfig(files: ConfigFile[], layout: Pick<Layout, "check
   for (const [name, vs] of variants) {
     const base = resolve(name);
     const job: ZuulJob = { ...base };
-    for (const v of vs) applyAttrs(job, v, `${layout.checkPipeline} variant of ${name}`, problems);
+    const where = `${layout.checkPipeline} variant of ${name}`;
+    for (const v of vs) applyAttrs(job, v, where, problems);
+    const entryBranches = vs.map((v) => ("branches" in v ? toPatterns(v.branches, where, problems) : null));
+    if (entryBranches.some((b) => b !== null)) job.entryBranches = entryBranches;
     pipelineJobs.push(job);
   }
   pipelineJobs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -220,6 +235,23 @@ export function parseZuulConfig(files: ConfigFile[], layout: Pick<Layout, "check
     external: [...external].sort(),
     problems: [...new Set(problems)],
   };
+}
+
+/** Whether one `branches` value (a list of matchers, any may match) lets the branch through; null: no matcher. */
+function branchAllowed(matchers: FilePattern[] | null, branch: string): boolean {
+  return matchers === null || matchers.some((m) => patternMatches(compilePattern(m), branch));
+}
+
+/**
+ * Whether the pipeline job runs on `branch`: some project or template entry listing it, and some in-repo
+ * definition of it, carries no `branches` matcher or one that matches (Zuul: a job runs when a variant
+ * matches the item's branch). `{regex, negate}` matchers are honoured; matching is anchored at the start.
+ */
+export function jobRunsOnBranch(job: ZuulJob, branch: string): boolean {
+  const entries = job.entryBranches;
+  if (entries && !entries.some((b) => branchAllowed(b, branch))) return false;
+  const defs = job.defBranches;
+  return !defs || defs.some((b) => branchAllowed(b, branch));
 }
 
 /** Names RE2-incompatible syntax (lookaround, backreferences, atomic/possessive, conditionals), if any. */

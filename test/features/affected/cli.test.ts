@@ -456,8 +456,9 @@ describe.each(VARIANTS)("from a $name", ({ dir }) => {
       expect(lines[1]).toBe("Files: 1");
       expect(out.output).toContain("Affected charms (3):");
       expect(out.output).toContain(
-        "Zuul jobs that will run (3): charm-build-keystone-k8s, func-test-core, openstack-tox-linters",
+        "Zuul jobs that will run on main (3): charm-build-keystone-k8s, func-test-core, openstack-tox-linters",
       );
+      expect(out.output).toContain("Jobs from zuul.d only (no recent Zuul reports seen)");
       expect(out.output).toContain(
         "Warning: 2 affected charms are not built by any Zuul job: glance-k8s, placement-k8s",
       );

@@ -83,8 +83,10 @@ describe("planRechecks", () => {
     ).toEqual([201, 203, 204, 205]);
   });
 
-  it("skips what was already rechecked for this trigger at this patch set, not at another", () => {
-    const done = new Set([doneKey(201, 2, 100), doneKey(205, 1, 100), doneKey(205, 2, 999)]);
+  // Changed with issue 15: the mark no longer names the trigger (one recheck per failing patch set, whatever
+  // the trigger; the history had the same failure suggested up to 77 times, once per merge).
+  it("skips a failing patch set already rechecked or suggested for any trigger, not another patch set", () => {
+    const done = new Set([doneKey(201, 2), doneKey(205, 1)]);
     const p = planRechecks(trigger, candidates, opts, done);
     expect(summary(p)).toContainEqual([201, "already-rechecked"]);
     expect(summary(p)).toContainEqual([205, "recheck"]);
@@ -187,20 +189,15 @@ describe("event triggers (an image move)", () => {
     cand(204, ["keystone-k8s"], zuulFail),
   ];
 
-  it("keys the dedup marks by the event id; no candidate is skipped as the trigger", () => {
+  // Changed with issue 15: a patch set rechecked for a change trigger is not rechecked for an event either.
+  it("keys the dedup marks by change and patch set only; no candidate is skipped as the trigger", () => {
     expect(triggerId(move)).toBe(move.id);
     expect(triggerId(trigger)).toBe("100");
-    // The change-number form of the key is what it always was: marks recorded before events existed still count.
-    expect(doneKey(201, 2, 100)).toBe("201:2:100");
-    const p = planRechecks(
-      move,
-      candidates,
-      opts,
-      new Set([doneKey(204, 2, move.id), doneKey(201, 2, "100")]),
-    );
+    expect(doneKey(201, 2)).toBe("201:2");
+    const p = planRechecks(move, candidates, opts, new Set([doneKey(204, 2), doneKey(201, 2)]));
     expect(summary(p)).toEqual([
       [100, "recheck"],
-      [201, "recheck"],
+      [201, "already-rechecked"],
       [202, "no-shared-charm"],
       [203, "not-failing"],
       [204, "already-rechecked"],
@@ -224,7 +221,7 @@ describe("event triggers (an image move)", () => {
   });
 
   it("the reply names the move, lists the rechecks and counts the unrelated changes", () => {
-    const p = planRechecks(move, candidates, { ...opts, max: 1 }, new Set([doneKey(204, 2, move.id)]));
+    const p = planRechecks(move, candidates, { ...opts, max: 1 }, new Set([doneKey(204, 2)]));
     const text = renderRecheckReply(p, { dryRun: false, all: false, max: 1 });
     expect(text.split("\n")[0]).toBe(
       `**Recheck after ${move.label}** (openstack/sunbeam-charms main; charms: \`keystone-k8s\`; ` +
@@ -233,7 +230,9 @@ describe("event triggers (an image move)", () => {
     expect(text).toContain(
       `Rechecked 1:\n- [100](${url(100)}) (patch set 2) change 100 — shares \`keystone-k8s\``,
     );
-    expect(text).toContain(`- already rechecked for it at this patch set: [204](${url(204)})`);
+    expect(text).toContain(
+      `- already rechecked or suggested at this patch set (once per failing patch set): [204](${url(204)})`,
+    );
     expect(text).toContain(`- over the cap of 1 rechecks per run: [201](${url(201)})`);
     expect(text).toContain("2 other open changes use none of these charms or have no failing Verified vote.");
     expect(text).not.toContain(url(202));

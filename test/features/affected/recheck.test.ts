@@ -167,11 +167,13 @@ describe("recheck", () => {
     const second = await s.recheck("100", { dryRun: false, all: false, requester: "@bob:x" });
     expect(fake.reviews).toHaveLength(2);
     expect(second.reply).toContain("Rechecked nothing.");
-    const again = second.reply.split("\n").find((l) => l.startsWith("- already rechecked for 100 at this"));
+    const again = second.reply
+      .split("\n")
+      .find((l) => l.startsWith("- already rechecked or suggested at this"));
     expect(again).toContain(`[201](${url(201)})`);
     expect(again).toContain(`[204](${url(204)})`);
 
-    // A new patch set that fails again is a new (change, patch set, trigger).
+    // A new patch set that fails again is a new failing patch set.
     newPatchSet(fake.changes.find((c) => c._number === 201) as ChangeInfo, -1);
     await s.recheck("100", { dryRun: false, all: false, requester: "@bob:x" });
     expect(posted()).toEqual([201, 201, 204]);
@@ -218,15 +220,20 @@ describe("recheck", () => {
     expect(r.reply).toContain(`hourly recheck limit is reached: try again later: [201](${url(201)})`);
   });
 
+  // Changed with issue 15: the same failing patch set is never rechecked for a second trigger (204), so the
+  // cooldown now matters for a new failing patch set (201) only.
   it("with a cooldown, a change rechecked for one trigger is not rechecked for another", async () => {
     const s = service({ cooldownHours: 1 });
     await s.recheck("100", { dryRun: false, all: false, requester: "a" });
+    newPatchSet(fake.changes.find((c) => c._number === 201) as ChangeInfo, -1);
     const r = await s.recheck("101", { dryRun: false, all: false, requester: "a" });
     expect(posted()).toEqual([201, 202, 204]);
     // (A posted comment makes a change the most recently updated, so the order is Gerrit's to choose.)
     const line = r.reply.split("\n").find((l) => l.startsWith("- rechecked recently (cooldown): "));
     expect(line).toContain(`[201](${url(201)})`);
-    expect(line).toContain(`[204](${url(204)})`);
+    expect(r.reply).toContain(
+      `- already rechecked or suggested at this patch set (once per failing patch set): [204](${url(204)})`,
+    );
   });
 
   it("releases the dedup mark when the post fails, so the next run tries again", async () => {
@@ -319,10 +326,12 @@ describe("recheckCharms (an event such as an image move)", () => {
 
     const again = await s.recheckCharms(["glance-k8s"], move("aaaa"));
     expect(posted()).toEqual([201]);
-    expect(again.reply).toContain(`- already rechecked for it at this patch set: [201](${url(201)})`);
-    // A later move of the same tag is a new trigger.
+    expect(again.reply).toContain(
+      `- already rechecked or suggested at this patch set (once per failing patch set): [201](${url(201)})`,
+    );
+    // Changed with issue 15: a later move of the same tag does not recheck the same failing patch set again.
     await s.recheckCharms(["glance-k8s"], move("bbbb"));
-    expect(posted()).toEqual([201, 201]);
+    expect(posted()).toEqual([201]);
   });
 
   it("only the default branch: a failing stable-branch change of a pinning charm is left alone", async () => {
@@ -446,6 +455,47 @@ describe("suggestions on merge", () => {
     expect(sent).toEqual([]);
   });
 
+  it("suggests one failing patch set once over merges; the suggested command still rechecks it", async () => {
+    fake.changes.push(
+      monorepoChange(103, ["ops-sunbeam/ops_sunbeam/job.py"], { status: "MERGED", minute: 11 }),
+    );
+    const s = service({ suggestOnMerge: { enabled: true, room: "team" } });
+    expect(await s.suggestOnMerge(merged(101))).toContain("3 open changes on main");
+    // The same merge replayed names them again (its send id dedups the message); another merge does not.
+    expect(await s.suggestOnMerge(merged(101))).toContain("3 open changes on main");
+    expect(await s.suggestOnMerge(merged(103))).toBeNull();
+    const r = await s.recheck("101", { dryRun: false, all: false, requester: "@alice:x" });
+    expect(posted()).toEqual([201, 202, 204]);
+    expect(r.reply).toContain("Rechecked 3:");
+  });
+
+  it("after a merge inside one charm, suggests its failing dependents only (parent commit, Depends-On)", async () => {
+    const parent = fake.changes.find((c) => c._number === 102) as ChangeInfo;
+    const child = monorepoChange(207, ["charms/keystone-k8s/src/charm.py"], { zuul: -1, minute: 12 });
+    const rev = child.revisions?.[child.current_revision ?? ""] as Record<string, unknown>;
+    rev.commit = {
+      parents: [{ commit: parent.current_revision, subject: "Nova fix" }],
+      subject: "On top of the nova fix",
+      message: "On top of the nova fix\n\nChange-Id: I207\n",
+    };
+    const footer = monorepoChange(208, ["charms/glance-k8s/src/charm.py"], { zuul: -1, minute: 13 });
+    const rev2 = footer.revisions?.[footer.current_revision ?? ""] as Record<string, unknown>;
+    rev2.commit = {
+      parents: [{ commit: "a".repeat(40), subject: "main" }],
+      subject: "Needs the nova fix",
+      message: `Needs the nova fix\n\nDepends-On: ${url(102)}\nChange-Id: I208\n`,
+    };
+    fake.changes.push(child, footer);
+    const s = service({ suggestOnMerge: { enabled: true, room: "team" } });
+    const text = await s.suggestOnMerge(merged(102));
+    expect(text).toContain("and open changes depend on it.");
+    expect(text).toContain(
+      `Depending on it (Depends-On or parent commit): [208](${url(208)}), [207](${url(207)})`,
+    );
+    // 202 shares nova-k8s but the merge touched no shared input: not suggested.
+    expect(text).not.toContain(url(202));
+  });
+
   it("rechecks by itself when autoRecheck is on", async () => {
     const s = service({ suggestOnMerge: { enabled: true, room: "team", autoRecheck: true } });
     const text = await s.suggestOnMerge(merged(101));
@@ -455,5 +505,43 @@ describe("suggestions on merge", () => {
     // A replayed event finds everything done: nothing to say, nothing posted.
     expect(await s.suggestOnMerge(merged(101))).toBeNull();
     expect(fake.reviews).toHaveLength(3);
+  });
+});
+
+describe("jobs from Zuul's check reports", () => {
+  const report = (i: number, change: number, actor = "zuul", pipeline = "check"): GerritEvent => ({
+    source: "gerrit",
+    kind: "gerrit.comment-added",
+    id: `zuul-${change}-${i}-${pipeline}`,
+    type: "comment-added",
+    createdOn: Math.floor(Date.now() / 1000) - 60 * i,
+    project: PROJECT,
+    branch: "main",
+    change: { number: change },
+    patchSet: { number: 1 },
+    actor: { username: actor, name: actor === "zuul" ? "Zuul" : actor },
+    comment:
+      `Patch Set 1: Verified+1\n\nBuild succeeded (${pipeline} pipeline).\nhttps://zuul.opendev.org/t/openstack/buildset/0a1b\n\n` +
+      "- openstack-tox-cover https://zuul.opendev.org/t/openstack/build/c0 : SUCCESS in 11m 42s\n" +
+      "- charm-build-nova-k8s https://zuul.opendev.org/t/openstack/build/c1 : SUCCESS in 20m 02s\n",
+  });
+
+  it("without reports the answer is zuul.d's and says so; with them, Zuul's extra jobs are offered as observed", async () => {
+    const s = service();
+    const before = await s.explain("202");
+    expect(before.zuulJobsBasis).toEqual({ source: "repo", reports: 0 });
+    expect(before.zuulJobs).not.toContain("openstack-tox-cover");
+    expect(Object.values(before.zuulJobSources).every((v) => v === "repo")).toBe(true);
+    // Not Zuul, or not check: not recorded.
+    expect(await s.observeReport(report(0, 201, "alice"))).toBe(false);
+    expect(await s.observeReport(report(0, 201, "zuul", "gate"))).toBe(false);
+    for (let i = 0; i < 5; i++) expect(await s.observeReport(report(i, i % 2 ? 201 : 204))).toBe(true);
+    const after = await s.explain("202");
+    expect(after.zuulJobsBasis).toEqual({ source: "repo+observed", reports: 5 });
+    expect(after.zuulJobs).toContain("openstack-tox-cover");
+    expect(after.zuulJobSources["openstack-tox-cover"]).toBe("observed");
+    for (const j of before.zuulJobs) expect(after.zuulJobSources[j]).toBe("repo");
+    // A job zuul.d knows is never taken from the reports.
+    expect(after.zuulJobs.filter((j) => j === "charm-build-nova-k8s").length).toBeLessThanOrEqual(1);
   });
 });

@@ -178,7 +178,9 @@ describe("auto-recheck on image moves", () => {
     expect(outbox.posts).toHaveLength(2);
   });
 
-  it("never rechecks twice for the same move (a replayed poll), and a later move may", async () => {
+  // Changed with issue 15: one recheck per failing patch set whatever the trigger, so a later move does not
+  // recheck the same failing patch sets again (it used to: the mark named the move).
+  it("never rechecks twice for the same move (a replayed poll), nor the same failing patch set for a later one", async () => {
     const { outbox, affected, poll } = setup({ enabled: true });
     await poll();
     const digest = await moveTag();
@@ -209,7 +211,7 @@ describe("auto-recheck on image moves", () => {
 
     await moveTag();
     await poll();
-    expect(posted()).toEqual([201, 201, 205, 205]);
+    expect(posted()).toEqual([201, 205]);
   });
 
   it("disabled (the default): announces the move and posts nothing on Gerrit", async () => {

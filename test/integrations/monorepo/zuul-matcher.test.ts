@@ -6,6 +6,7 @@ import { assembleModel } from "../../../src/integrations/monorepo/monorepo.js";
 import {
   compilePattern,
   jobRuns,
+  jobRunsOnBranch,
   literalPrefix,
   parseZuulConfig,
   patternMatches,
@@ -249,5 +250,81 @@ describe("indexed query equals the naive baseline", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("branch matchers", () => {
+  // The shape of sunbeam-charms' zuul.d: openstack-python3-sunbeam-jobs restricts py310 and py312 by branch
+  // (project-templates.yaml), openstack-cover-jobs comes from openstack-zuul-jobs (not in the repo).
+  const templates = `- project-template:
+    name: openstack-python3-sunbeam-jobs
+    check:
+      jobs:
+        - openstack-tox-linters
+        - openstack-tox-pep8
+        - openstack-tox-py310:
+            branches:
+              - stable/2023.1
+              - stable/2023.2
+        - openstack-tox-py312:
+            branches: main
+`;
+  const jobs = `- job:
+    name: charm-build-keystone-k8s
+    files: [ops-sunbeam/ops_sunbeam/, charms/keystone-k8s/, rebuild]
+- job:
+    name: publish-only-stable
+    branches: {regex: ^main$, negate: true}
+- job:
+    name: two-variants
+    branches: stable/2024.1
+- job:
+    name: two-variants
+    branches: [stable/2025.1]
+`;
+  const project = `- project:
+    templates: [openstack-python3-sunbeam-jobs, openstack-cover-jobs]
+    check:
+      jobs:
+        - charm-build-keystone-k8s
+        - publish-only-stable
+        - two-variants
+        - func-test-tempest:
+            voting: false
+`;
+  const model = parseZuulConfig(
+    [
+      { path: "zuul.d/project-templates.yaml", text: templates },
+      { path: "zuul.d/jobs.yaml", text: jobs },
+      { path: "zuul.d/zuul.yaml", text: project },
+    ],
+    LAYOUT,
+  );
+  const on = (branch: string) =>
+    model.pipelineJobs.filter((j) => jobRunsOnBranch(j, branch)).map((j) => j.name);
+
+  it("leaves out on main what a template entry or a job definition restricts to other branches", () => {
+    expect(on("main")).toEqual([
+      "charm-build-keystone-k8s",
+      "func-test-tempest",
+      "openstack-tox-linters",
+      "openstack-tox-pep8",
+      "openstack-tox-py312",
+    ]);
+    expect(model.external).toContain("openstack-cover-jobs");
+  });
+
+  it("honours lists, {regex, negate} and several definitions on stable branches", () => {
+    expect(on("stable/2023.1")).toEqual([
+      "charm-build-keystone-k8s",
+      "func-test-tempest",
+      "openstack-tox-linters",
+      "openstack-tox-pep8",
+      "openstack-tox-py310",
+      "publish-only-stable",
+    ]);
+    expect(on("stable/2024.1")).toContain("two-variants");
+    expect(on("stable/2025.1")).toContain("two-variants");
+    expect(on("stable/2023.2")).not.toContain("two-variants");
   });
 });
