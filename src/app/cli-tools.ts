@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { LoadedConfig } from "./config-load.js";
 import { UserError } from "../core/errors.js";
 import { createLogger } from "../core/log.js";
-import { ociBump, ociCheck } from "../features/oci/cli.js";
+import { ociBump, ociCheck, skippedText } from "../features/oci/cli.js";
 import { affectedCli } from "../features/affected/cli.js";
 import { triageCli } from "../features/triage/cli.js";
 import { launchpadLogin } from "../features/triage/login.js";
@@ -172,15 +172,18 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
     .option("-c, --config <file>", "registries allowed (default: ghcr.io and Docker Hub)")
     .action(async (o: { repo: string; image?: string; digest?: boolean; rev: string; config?: string }) => {
       const c = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config.oci : undefined;
-      const diff = await ociBump({
+      const r = await ociBump({
         repoDir: o.repo,
         rev: o.rev,
         registries: c?.registries ?? ["ghcr.io", "docker.io"],
         plainHttp: c?.plainHttp ?? [],
+        mirrors: c?.mirrors ?? {},
         ...(o.image ? { image: o.image } : {}),
         ...(o.digest ? { digest: true } : {}),
       });
-      process.stdout.write(diff);
+      process.stdout.write(r.diff);
+      // What was left alone goes to stderr, so stdout stays a diff for git apply.
+      process.stderr.write(skippedText(r.skipped));
     });
 
   const matrix = program.command("matrix").description("Matrix tools");

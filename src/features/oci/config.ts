@@ -6,6 +6,8 @@ import { unknownRoom, type CoreConfig } from "../../core/config.js";
 import type { ConfigProblem } from "../../core/config-load.js";
 
 const nonEmpty = z.string().min(1, "must not be empty");
+const MIRROR =
+  /^(?:https?:\/\/)?[A-Za-z0-9.-]+(?::\d{1,5})?\/?$|^(?:https?:\/\/)?\[[0-9A-Fa-f:.]+\](?::\d{1,5})?\/?$/;
 
 export const OciConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -13,6 +15,14 @@ export const OciConfigSchema = z.strictObject({
   registries: z.array(nonEmpty).min(1).default(["ghcr.io"]),
   /** Hosts spoken to over plain http (a local mirror). */
   plainHttp: z.array(nonEmpty).default([]),
+  /**
+   * Pull-through caches / mirrors: canonical registry host → the host every request goes to instead
+   * (`{ghcr.io: "127.0.0.1:5000"}`, or `http://127.0.0.1:5000` for plain http). Pins, announcements and
+   * proposals keep the canonical names; only the network requests move.
+   */
+  mirrors: z
+    .record(nonEmpty, z.string().regex(MIRROR, "must be host[:port] or http(s)://host[:port]"))
+    .default({}),
   /** The monorepo checkout whose charms' `upstream-source` pins are watched. */
   monorepo: z.strictObject({ path: nonEmpty, rev: nonEmpty.default("HEAD") }).optional(),
   /** Images to watch besides the charms' pins. */
@@ -43,6 +53,7 @@ export function ociSettings(o: OciConfig): OciSettings {
   return {
     registries: o.registries,
     plainHttp: o.plainHttp,
+    mirrors: o.mirrors,
     images: o.images,
     ...(o.monorepo ? { monorepo: { dir: o.monorepo.path, rev: o.monorepo.rev } } : {}),
   };

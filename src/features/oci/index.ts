@@ -149,23 +149,17 @@ function pollOci(deps: PollOciDeps): Handler<"oci-poll"> {
       state,
       log: ctx.log,
       // Announce before the state is saved: a failed post means the next poll announces the same events again.
-      emit: async (events) => {
+      // The poll's results go with the events: a digest-only poll still knows which pins have newer tags.
+      emit: async (events, results) => {
         if (events.length === 0) return;
-        const posted = await announce(events, watchList);
+        const posted = await announce(events, watchList, results);
         deps.metrics?.ociAnnouncements.inc(posted);
         await deps.stats?.incr("oci:announced", events.length);
         if (recheck) await autoRecheck(recheck, events, watchList, ctx.log);
       },
     });
+    // pollImages logs "OCI poll done" itself; this only counts.
     for (const r of res.results) deps.metrics?.registryPolls.inc({ result: r.error ? "error" : "ok" });
-    ctx.log.info(
-      {
-        images: res.results.length,
-        events: res.events.length,
-        failed: res.results.filter((r) => r.error).length,
-      },
-      "OCI poll done",
-    );
   };
 }
 
