@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { LoadedConfig } from "./config-load.js";
 import { UserError } from "../core/errors.js";
 import { createLogger } from "../core/log.js";
-import { ociBump, ociCheck, skippedText } from "../features/oci/cli.js";
+import { ociBump, ociCheck, ociPropose, skippedText } from "../features/oci/cli.js";
 import { affectedCli } from "../features/affected/cli.js";
 import { triageCli } from "../features/triage/cli.js";
 import { launchpadLogin } from "../features/triage/login.js";
@@ -184,6 +184,29 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
       process.stdout.write(r.diff);
       // What was left alone goes to stderr, so stdout stays a diff for git apply.
       process.stderr.write(skippedText(r.skipped));
+    });
+
+  oci
+    .command("propose")
+    .description("one Gerrit change per image family with a newer release (dry-run: prints the commits)")
+    .option("--dry-run", "print the commits it would push (the default)")
+    .option("--push", "push them for review (refs/for/<branch>, topic oci.propose.topic)")
+    .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
+    .option("--json", "print one JSON document")
+    .action(async (o: { dryRun?: boolean; push?: boolean; config?: string; json?: boolean }) => {
+      if (o.push && o.dryRun) throw new UserError("--push and --dry-run exclude each other");
+      const { config, secrets } = load(o.config);
+      if (!config.oci) throw new UserError("the config has no oci section");
+      const g = config.gerrit;
+      const r = await ociPropose({
+        oci: config.oci,
+        ...(g ? { gerrit: { url: g.url, ...gerritCredentials(config, secrets) } } : {}),
+        dryRun: !o.push,
+        json: Boolean(o.json),
+        log: createLogger({ level: "warn" }),
+      });
+      console.log(r.output);
+      process.exitCode = r.exitCode;
     });
 
   const matrix = program.command("matrix").description("Matrix tools");

@@ -204,7 +204,7 @@ export class FakeGerritGit {
     const receive =
       u.searchParams.get("service") === "git-receive-pack" || path.endsWith("/git-receive-pack");
     if (receive && !this.authed(req)) return void unauthorized();
-    const info = path.slice(path.indexOf("/", 1)).replace(/^\.git/, "");
+    const info = path.slice(1 + this.project.length).replace(/^\.git/, "");
     await this.cgi(req, res, body, `/${this.project}.git${info}`, u.search.slice(1), receive);
   }
 

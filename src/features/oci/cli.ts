@@ -7,6 +7,10 @@ import { pollImages, type ImageResult, type RegistryLike } from "./poller.js";
 import { planBump, planDiff, resourceFiles, type BumpPlan } from "./bump.js";
 import { normalizeRegistryHost, tryParseImageRef } from "../../integrations/registry/image-ref.js";
 import { OciState } from "./state.js";
+import { ociSettings, type OciConfig } from "./config.js";
+import { proposeBumps, proposeText, type ProposeReport } from "./proposer.js";
+import { GerritClient } from "../../integrations/gerrit/client.js";
+import { UserError } from "../../core/errors.js";
 import {
   buildWatchList,
   onAllowedRegistries,
@@ -232,4 +236,50 @@ export function imagesService(deps: {
     }
     return out;
   };
+}
+
+export interface OciProposeOptions {
+  oci: OciConfig;
+  gerrit?: { url: string; user?: string; password?: string };
+  /** Dry-run unless explicitly false: print the commits, push nothing. */
+  dryRun: boolean;
+  json?: boolean;
+  log?: Logger;
+  client?: RegistryLike;
+}
+
+/**
+ * `sunbeam-bot oci propose [--push] [--json]`: the per-family commits, as they would be (dry-run, the
+ * default) or as pushed for review. Exit code 1 when a push failed.
+ */
+export async function ociPropose(
+  o: OciProposeOptions,
+): Promise<{ report: ProposeReport; output: string; exitCode: number }> {
+  const m = o.oci.monorepo;
+  if (!m) throw new UserError("oci propose needs oci.monorepo (the clone to commit in)");
+  if (!o.dryRun && !o.oci.propose.remote) throw new UserError("oci propose --push needs oci.propose.remote");
+  if (!o.dryRun && !o.gerrit) throw new UserError("oci propose --push needs the gerrit section");
+  const settings = ociSettings(o.oci);
+  const creds =
+    o.gerrit?.user && o.gerrit.password ? { user: o.gerrit.user, password: o.gerrit.password } : {};
+  const report = await proposeBumps({
+    repoDir: m.path,
+    rev: m.rev,
+    registries: settings.registries,
+    client: o.client ?? registryClient(settings, o.log),
+    propose: o.oci.propose,
+    gerritUrl: o.gerrit?.url ?? "",
+    ...(o.gerrit
+      ? { gerrit: new GerritClient({ url: o.gerrit.url, ...creds, ...(o.log ? { log: o.log } : {}) }) }
+      : {}),
+    auth: {
+      ...creds,
+      ...(o.oci.propose.sshKeyFile ? { sshKeyFile: o.oci.propose.sshKeyFile } : {}),
+      ...(o.oci.propose.knownHostsFile ? { knownHostsFile: o.oci.propose.knownHostsFile } : {}),
+    },
+    dryRun: o.dryRun,
+    ...(o.log ? { log: o.log } : {}),
+  });
+  const output = o.json ? JSON.stringify(report) : proposeText(report, o.dryRun);
+  return { report, output, exitCode: report.proposals.some((p) => p.action === "failed") ? 1 : 0 };
 }

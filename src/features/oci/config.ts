@@ -100,7 +100,8 @@ export const OCI_CONFIG_SHAPE = { oci: OciConfigSchema.optional() };
 export type OciFeatureConfig = CoreConfig & {
   oci?: OciConfig | undefined;
   monorepo?: unknown;
-  gerrit?: unknown;
+  /** Read for the proposals: where the REST queries and change links go, and the HTTP user. */
+  gerrit?: { url: string; http?: { user: string } | undefined } | undefined;
 };
 
 export function ociCrossCheck(cfg: OciFeatureConfig): ConfigProblem[] {

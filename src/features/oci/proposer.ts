@@ -99,6 +99,8 @@ export async function proposeBumps(deps: ProposeDeps): Promise<ProposeReport> {
     : [];
   let open = existing.filter((c) => c.status.toUpperCase() === "NEW").length;
   let pushed = 0;
+  // Pushes done or, in dry-run, that would be: the per-run limit counts both the same way.
+  let slots = 0;
   const out: ProposalOutcome[] = [];
   for (const prop of proposals) {
     const d = decide(prop, p.branch, existing);
@@ -125,11 +127,15 @@ export async function proposeBumps(deps: ProposeDeps): Promise<ProposeReport> {
       });
       continue;
     }
-    if (pushed >= p.pushesPerPoll) {
+    if (slots >= p.pushesPerPoll) {
       Object.assign(o, { action: "limited", reason: `one run pushes at most ${p.pushesPerPoll}: next time` });
       continue;
     }
-    if (deps.dryRun) continue;
+    slots++;
+    if (deps.dryRun) {
+      if (d.action === "new") open++;
+      continue;
+    }
     try {
       const sha = await buildCommit({
         repoDir: deps.repoDir,

@@ -58,7 +58,8 @@ function git(
       (err, stdout, stderr) => {
         if (err) {
           const e = new Error(stderr.trim() || err.message) as Error & { stderr?: string };
-          e.stderr = stderr;
+          // --porcelain prints the per-ref verdict on stdout: keep both for the reason.
+          e.stderr = `${stdout}\n${stderr}`;
           reject(e);
         } else resolve({ stdout, stderr });
       },
@@ -129,6 +130,20 @@ export function changeUrlFromPush(output: string): string | undefined {
   return /remote:\s+(https?:\/\/\S+\/\+\/\d+)/.exec(output)?.[1];
 }
 
+/**
+ * Why a push was refused: Gerrit puts it in the ref's verdict (`[remote rejected] (no new changes)`); a hook
+ * says "hook declined" there and the reason on its `remote:` lines.
+ */
+export function rejection(text: string): string {
+  const verdict = /\[remote rejected\][^\n]*?\(([^)]*)\)/.exec(text)?.[1];
+  if (verdict && !/hook declined/.test(verdict)) return verdict;
+  const remote = text
+    .split("\n")
+    .map((l) => /^remote:\s*(.*)$/.exec(l)?.[1]?.trim() ?? "")
+    .find((l) => l !== "");
+  return remote ?? verdict ?? text.trim().split("\n").at(-1) ?? "";
+}
+
 /** Reasons Gerrit refuses a review push that retrying will not fix. */
 const REFUSED = /no new changes|closed|missing Change-Id|prohibited|not permitted|invalid Change-Id/i;
 
@@ -187,8 +202,7 @@ export async function pushForReview(o: {
     return { ...(url ? { url } : {}), output };
   } catch (err) {
     const text = (err as { stderr?: string }).stderr ?? (err as Error).message;
-    const reason =
-      /\[remote rejected\][^\n]*\(([^)]*)\)/.exec(text)?.[1] ?? text.trim().split("\n").at(-1) ?? "";
+    const reason = rejection(text);
     if (REFUSED.test(text)) throw new PermanentError(`Gerrit refused the push: ${reason}`);
     if (/Authentication failed|403|401/.test(text))
       throw new PermanentError(`push not authorised: ${reason}`);
