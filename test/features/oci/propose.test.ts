@@ -1,7 +1,8 @@
 // Bumps proposed as Gerrit changes, end to end: Debian's real docker-registry, a synthetic monorepo pinning
 // images on it, the Gerrit-like git endpoint (real `git push` through `git http-backend`), real Redis, and the
 // wired oci-poll job; plus `oci propose` dry-run, mirrors and the announcement after a digest-only poll.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { runCli } from "../../helpers/cli.js";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wireOci } from "../../../src/features/oci/index.js";
@@ -229,6 +230,27 @@ describe("oci propose", () => {
         auth: { user: USER, password: "wrong" },
       }),
     ).rejects.toThrow(PermanentError);
+  });
+
+  it("the CLI: `oci propose` is a dry-run by default, `--push` and `--dry-run` exclude each other", async () => {
+    const cfg = join(gerrit.dir, "config.json");
+    writeFileSync(
+      cfg,
+      JSON.stringify(
+        testConfig(prefix, { oci: ociSection({}), gerrit: { url: gerrit.url, projects: [PROJECT] } }),
+      ),
+    );
+    const before = gerrit.pushes;
+    const dry = await runCli(["oci", "propose", "-c", cfg]);
+    expect(dry.stderr).toBe("");
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("Bump keystone image to 2025.2: skip: already proposed");
+    const json = await runCli(["oci", "propose", "-c", cfg, "--json"]);
+    expect((JSON.parse(json.stdout) as { pushed: number }).pushed).toBe(0);
+    const both = await runCli(["oci", "propose", "-c", cfg, "--push", "--dry-run"]);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain("--push and --dry-run exclude each other");
+    expect(gerrit.pushes).toBe(before);
   });
 
   it("a mirror takes every request while pins and proposals keep the canonical names", async () => {
