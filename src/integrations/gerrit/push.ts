@@ -1,5 +1,6 @@
 // Pushes one commit for review (`refs/for/<branch>%topic=…`) from a local clone, over HTTPS with the HTTP
-// password (a credential helper reading the environment: never in the URL, argv or logs) or SSH with a key.
+// password (an Authorization header passed in git's environment config: never in the URL, argv or logs)
+// or SSH with a key.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -148,8 +149,8 @@ export function rejection(text: string): string {
 const REFUSED = /no new changes|closed|missing Change-Id|prohibited|not permitted|invalid Change-Id/i;
 
 /**
- * `git push <remote> <sha>:refs/for/<branch>%topic=<topic>`. HTTPS credentials go through a credential
- * helper that echoes two environment variables; SSH uses `GIT_SSH_COMMAND` with the key and strict host
+ * `git push <remote> <sha>:refs/for/<branch>%topic=<topic>`. HTTPS credentials go in an `http.extraHeader`
+ * set through `GIT_CONFIG_COUNT` (git ≥ 2.31); SSH uses `GIT_SSH_COMMAND` with the key and strict host
  * keys. A refusal is a PermanentError carrying Gerrit's reason; a network failure a RetryLaterError.
  */
 export async function pushForReview(o: {
@@ -163,18 +164,19 @@ export async function pushForReview(o: {
   checkRev(o.sha);
   if (o.remote.startsWith("-")) throw new UserError(`bad remote ${JSON.stringify(o.remote)}`);
   const env = baseEnv();
-  const args: string[] = [];
   if (/^https?:\/\//.test(o.remote)) {
     if (/\/\/[^/]*@/.test(o.remote)) throw new UserError("the push URL must not carry credentials");
     if (o.auth.user && o.auth.password) {
-      env.SUNBEAM_BOT_GIT_USER = o.auth.user;
-      env.SUNBEAM_BOT_GIT_PASSWORD = o.auth.password;
-      args.push(
-        "-c",
-        "credential.helper=",
-        "-c",
-        'credential.helper=!f() { test "$1" = get || exit 0; echo "username=$SUNBEAM_BOT_GIT_USER"; echo "password=$SUNBEAM_BOT_GIT_PASSWORD"; }; f',
-      );
+      // Preemptive Basic auth (Gerrit answers it on /a/ and git paths) through git's environment-only
+      // config: no credential helper, no shell, nothing in argv or the URL.
+      const basic = Buffer.from(`${o.auth.user}:${o.auth.password}`).toString("base64");
+      const n = Number(env.GIT_CONFIG_COUNT ?? 0);
+      env.GIT_CONFIG_COUNT = String(n + 2);
+      env[`GIT_CONFIG_KEY_${n}`] = "http.extraHeader";
+      env[`GIT_CONFIG_VALUE_${n}`] = `Authorization: Basic ${basic}`;
+      // The header goes with every request: never follow a redirect that could carry it elsewhere.
+      env[`GIT_CONFIG_KEY_${n + 1}`] = "http.followRedirects";
+      env[`GIT_CONFIG_VALUE_${n + 1}`] = "false";
     }
   } else if (o.auth.sshKeyFile) {
     const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
@@ -193,7 +195,7 @@ export async function pushForReview(o: {
   }
   const ref = reviewRef(o.branch, o.topic);
   try {
-    const r = await git([...args, "push", "--porcelain", o.remote, `${o.sha}:${ref}`], {
+    const r = await git(["push", "--porcelain", o.remote, `${o.sha}:${ref}`], {
       cwd: o.repoDir,
       env,
     });
@@ -204,7 +206,7 @@ export async function pushForReview(o: {
     const text = (err as { stderr?: string }).stderr ?? (err as Error).message;
     const reason = rejection(text);
     if (REFUSED.test(text)) throw new PermanentError(`Gerrit refused the push: ${reason}`);
-    if (/Authentication failed|403|401/.test(text))
+    if (/Authentication failed|could not read (?:Username|Password)|\b40[13]\b/.test(text))
       throw new PermanentError(`push not authorised: ${reason}`);
     throw new RetryLaterError(`push to ${o.remote.replace(/\/\/[^/]*@/, "//")} failed: ${reason}`, 60_000);
   }

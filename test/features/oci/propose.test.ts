@@ -221,15 +221,16 @@ describe("oci propose", () => {
       /Gerrit refused the push: no new changes/,
     );
     await expect(again(gerrit.changes()[0]?.patchSets[0] ?? "")).rejects.toThrow(/closed/);
-    await expect(
-      pushForReview({
-        repoDir: repo.dir,
-        remote: gerrit.gitUrl,
-        sha: gerrit.changes()[0]?.patchSets[0] ?? "",
-        branch: "main",
-        auth: { user: USER, password: "wrong" },
-      }),
-    ).rejects.toThrow(PermanentError);
+    const denied = await pushForReview({
+      repoDir: repo.dir,
+      remote: gerrit.gitUrl,
+      sha: gerrit.changes()[0]?.patchSets[0] ?? "",
+      branch: "main",
+      auth: { user: USER, password: "wrong-pw-31f" },
+    }).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(PermanentError);
+    expect(String(denied)).toMatch(/push not authorised/);
+    expect(String(denied)).not.toContain("wrong-pw-31f");
   });
 
   it("the CLI: `oci propose` is a dry-run by default, `--push` and `--dry-run` exclude each other", async () => {
