@@ -207,6 +207,25 @@ describe("oci propose", () => {
     );
     expect(dry.output).toContain(`Bump keystone image to 2025.2: skip: already proposed`);
 
+    // A newer glance release after the abandon: a new change (the next Change-Id), within maxOpen.
+    await pushIndex(reg.url, "canonical/glance-api", "2025.2-24.04_edge", [
+      await pushImage(reg.url, "canonical/glance-api", "amd64"),
+    ]);
+    const dryRun = (propose: Record<string, unknown>) =>
+      ociPropose({
+        oci: OciConfigSchema.parse(ociSection(propose)),
+        gerrit: { url: gerrit.url, user: USER, password: PASSWORD },
+        dryRun: true,
+      });
+    const next = await dryRun({});
+    const glance = next.report.proposals.find((p) => p.subject.startsWith("Bump glance-api"));
+    expect(glance).toMatchObject({ subject: "Bump glance-api image to 2025.2-24.04_edge", action: "new" });
+    expect(glance?.changeId).not.toBe(first[0]?.change_id);
+    const capped = await dryRun({ maxOpen: 1 });
+    expect(capped.output).toContain(
+      "Bump glance-api image to 2025.2-24.04_edge: limited: 1 open proposals (oci.propose.maxOpen 1)",
+    );
+
     // The endpoint refuses what Gerrit refuses, and the push helper says why, as a permanent error.
     const again = (sha: string) =>
       pushForReview({
@@ -273,7 +292,8 @@ describe("oci propose", () => {
         mirrors: { [reg.host]: `http://${front.host}` },
       });
       const r = await ociPropose({ oci, dryRun: true });
-      expect(r.output).toContain(`+    upstream-source: ${reg.host}/canonical/glance-api:2025.1-24.04_edge`);
+      expect(r.output).toMatch(/\+ {4}upstream-source: \S+\/canonical\/glance-api:2025\.\d-24\.04_edge/);
+      expect(r.output).toContain(`upstream-source: ${reg.host}/canonical/glance-api:`);
       expect(r.output).not.toContain(front.host);
       expect(front.requests.length).toBeGreaterThan(2);
     } finally {
