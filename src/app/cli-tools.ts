@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { LoadedConfig } from "./config-load.js";
 import { UserError } from "../core/errors.js";
 import { createLogger } from "../core/log.js";
-import { ociBump, ociCheck } from "../features/oci/cli.js";
+import { ociBump, ociCheck, ociPropose, skippedText } from "../features/oci/cli.js";
 import { affectedCli } from "../features/affected/cli.js";
 import { recheckPlanCli } from "../features/affected/recheck-cli.js";
 import { triageCli } from "../features/triage/cli.js";
@@ -233,15 +233,41 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
     .option("-c, --config <file>", "registries allowed (default: ghcr.io and Docker Hub)")
     .action(async (o: { repo: string; image?: string; digest?: boolean; rev: string; config?: string }) => {
       const c = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config.oci : undefined;
-      const diff = await ociBump({
+      const r = await ociBump({
         repoDir: o.repo,
         rev: o.rev,
         registries: c?.registries ?? ["ghcr.io", "docker.io"],
         plainHttp: c?.plainHttp ?? [],
+        mirrors: c?.mirrors ?? {},
         ...(o.image ? { image: o.image } : {}),
         ...(o.digest ? { digest: true } : {}),
       });
-      process.stdout.write(diff);
+      process.stdout.write(r.diff);
+      // What was left alone goes to stderr, so stdout stays a diff for git apply.
+      process.stderr.write(skippedText(r.skipped));
+    });
+
+  oci
+    .command("propose")
+    .description("one Gerrit change per image family with a newer release (dry-run: prints the commits)")
+    .option("--dry-run", "print the commits it would push (the default)")
+    .option("--push", "push them for review (refs/for/<branch>, topic oci.propose.topic)")
+    .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
+    .option("--json", "print one JSON document")
+    .action(async (o: { dryRun?: boolean; push?: boolean; config?: string; json?: boolean }) => {
+      if (o.push && o.dryRun) throw new UserError("--push and --dry-run exclude each other");
+      const { config, secrets } = load(o.config);
+      if (!config.oci) throw new UserError("the config has no oci section");
+      const g = config.gerrit;
+      const r = await ociPropose({
+        oci: config.oci,
+        ...(g ? { gerrit: { url: g.url, ...gerritCredentials(config, secrets) } } : {}),
+        dryRun: !o.push,
+        json: Boolean(o.json),
+        log: createLogger({ level: "warn" }),
+      });
+      console.log(r.output);
+      process.exitCode = r.exitCode;
     });
 
   const matrix = program.command("matrix").description("Matrix tools");

@@ -21,6 +21,8 @@ export interface KnownImage {
   tags: Record<string, string>;
   /** Newer releases of pinned families, new in this poll or not. */
   relevant: string[];
+  /** Set when the image could not be polled: its pins' state is unknown. */
+  error?: string;
 }
 
 export interface RenderOptions {
@@ -59,10 +61,15 @@ function pinLine(g: PinGroup): string {
   return `- ${subject} \`${pinLabel(g.pin)}\`: ${state}`;
 }
 
-/** Tags and digests known for an image: the poll's lookups overlaid with this poll's events. */
-function knowledge(img: WatchedImage, events: readonly OciEvent[], known?: KnownImage) {
+/**
+ * Tags and digests known for an image: the poll's lookups overlaid with this poll's events. `known`
+ * undefined means the caller passed no poll results (events alone); `null` means the poll has none for
+ * this image, so its pins' state is unknown rather than "current".
+ */
+function knowledge(img: WatchedImage, events: readonly OciEvent[], known: KnownImage | null | undefined) {
   const digests: Record<string, string> = { ...(known?.tags ?? {}) };
   for (const e of events) digests[e.tag] = e.digest;
+  if (known === null) return groupPins(img, null, digests);
   const tags = [...new Set([...(known?.relevant ?? []), ...Object.keys(digests)])];
   return groupPins(img, tags, digests);
 }
@@ -105,7 +112,7 @@ export function renderOciAnnouncement(
     const groups = knowledge(
       img,
       evs,
-      opts.known?.find((k) => k.image === image),
+      opts.known ? (opts.known.find((k) => k.image === image && !k.error) ?? null) : undefined,
     );
     for (const g of groups) lines.push(pinLine(g));
     const inRepo = groups.filter((g) => g.pin.resource !== null);

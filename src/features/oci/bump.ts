@@ -1,5 +1,5 @@
 // `oci bump`: a unified diff that moves charm image pins (upstream-source lines only) to the newest tag or a digest.
-import { UserError } from "../../core/errors.js";
+import { UserError, errorMessage } from "../../core/errors.js";
 import { readFiles } from "../../integrations/monorepo/git.js";
 import {
   parseImageRef as splitWritten,
@@ -25,6 +25,8 @@ export interface BumpOptions {
   resolve(image: string, tag: string): Promise<string | null>;
   /** All tags of an image (RegistryClient.listTags fits); needed unless `toTag` is given. */
   listTags?(image: string): Promise<string[] | null>;
+  /** Whether the image's registry may be contacted; its pins are skipped (and reported) otherwise. */
+  allowed?(image: string): boolean;
 }
 
 export interface BumpChange {
@@ -194,12 +196,32 @@ export async function planBump(opts: BumpOptions): Promise<BumpPlan> {
     return resolved.get(key) as Promise<string | null>;
   };
   for (const img of images) {
+    const pins = img.pins.filter((p) => p.charm !== null && p.resource !== null && p.file !== null);
+    const skipAll = (reason: string) => {
+      for (const p of pins)
+        plan.skipped.push({ charm: p.charm as string, resource: p.resource as string, reason });
+    };
+    if (opts.allowed && !opts.allowed(img.image)) {
+      skipAll(`${img.image}: registry not in the allowed registries`);
+      continue;
+    }
     let tags: string[] = [];
     if (opts.toTag === undefined) {
       if (!opts.listTags) throw new UserError("bump needs the image's tags (listTags) or an explicit tag");
-      tags = (await opts.listTags(img.image)) ?? [];
+      try {
+        const listed = await opts.listTags(img.image);
+        if (listed === null) {
+          skipAll(`${img.image}: repository not found in the registry`);
+          continue;
+        }
+        tags = listed;
+      } catch (err) {
+        // One unreachable or refused image never stops the others' bump.
+        skipAll(`${img.image}: ${errorMessage(err)}`);
+        continue;
+      }
     }
-    for (const pin of img.pins) {
+    for (const pin of pins) {
       if (pin.charm === null || pin.resource === null || pin.file === null) continue;
       const skip = (reason: string) =>
         plan.skipped.push({ charm: pin.charm as string, resource: pin.resource as string, reason });
@@ -209,7 +231,13 @@ export async function planBump(opts: BumpOptions): Promise<BumpPlan> {
         continue;
       }
       const wantDigest = opts.digest === true || pin.digest !== undefined;
-      const digest = wantDigest || opts.toTag !== undefined ? await resolve(img.image, target) : null;
+      let digest: string | null;
+      try {
+        digest = wantDigest || opts.toTag !== undefined ? await resolve(img.image, target) : null;
+      } catch (err) {
+        skip(`${img.image}:${target}: ${errorMessage(err)}`);
+        continue;
+      }
       if ((wantDigest || opts.toTag !== undefined) && digest === null) {
         skip(`${img.image}:${target} not found in the registry`);
         continue;
@@ -250,7 +278,6 @@ export async function planBump(opts: BumpOptions): Promise<BumpPlan> {
 }
 
 /** The plan as one unified diff for `git apply` (empty when every selected pin is already where it should be). */
-export async function bumpDiff(opts: BumpOptions): Promise<string> {
-  const plan = await planBump(opts);
+export function planDiff(plan: BumpPlan): string {
   return plan.files.map((f) => unifiedDiff(f.path, f.before, f.after)).join("");
 }

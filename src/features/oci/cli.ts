@@ -4,10 +4,16 @@ import { buildModel, type MonorepoModel } from "../../integrations/monorepo/mono
 import type { Logger } from "../../core/log.js";
 import { connectRedis } from "../../core/redis.js";
 import { pollImages, type ImageResult, type RegistryLike } from "./poller.js";
-import { bumpDiff, resourceFiles } from "./bump.js";
+import { planBump, planDiff, resourceFiles, type BumpPlan } from "./bump.js";
+import { normalizeRegistryHost, tryParseImageRef } from "../../integrations/registry/image-ref.js";
 import { OciState } from "./state.js";
+import { ociSettings, type OciConfig } from "./config.js";
+import { proposeBumps, proposeText, type ProposeReport } from "./proposer.js";
+import { GerritClient } from "../../integrations/gerrit/client.js";
+import { UserError } from "../../core/errors.js";
 import {
   buildWatchList,
+  onAllowedRegistries,
   findImages,
   groupPins,
   shortDigest,
@@ -22,6 +28,8 @@ export interface OciSettings {
   registries: string[];
   /** Hosts spoken to over plain http (a local registry or mirror). */
   plainHttp?: string[];
+  /** Canonical registry host → mirror host (every request goes there; names stay canonical). */
+  mirrors?: Record<string, string>;
   /** The monorepo whose charms' pins are watched. */
   monorepo?: { dir: string; rev?: string };
   /** Images added in config. */
@@ -29,19 +37,23 @@ export interface OciSettings {
 }
 
 export function registryClient(
-  s: Pick<OciSettings, "registries" | "plainHttp">,
+  s: Pick<OciSettings, "registries" | "plainHttp" | "mirrors">,
   log?: Logger,
 ): RegistryClient {
   return new RegistryClient({
     allowedHosts: s.registries,
     ...(s.plainHttp ? { plainHttpHosts: s.plainHttp } : {}),
+    ...(s.mirrors ? { mirrors: s.mirrors } : {}),
     ...(log ? { log } : {}),
   });
 }
 
-/** The watch list from the monorepo (at `rev`, default HEAD) plus config images. */
+/**
+ * The watch list from the monorepo (at `rev`, default HEAD) plus config images; with `registries`, images
+ * on other registries are left out and listed as problems (never polled, never a poll error).
+ */
 export async function loadWatchList(
-  s: Pick<OciSettings, "monorepo" | "images">,
+  s: Pick<OciSettings, "monorepo" | "images"> & { registries?: readonly string[] },
   log?: Logger,
 ): Promise<{ watchList: WatchList; model: MonorepoModel | null }> {
   let model: MonorepoModel | null = null;
@@ -51,7 +63,8 @@ export async function loadWatchList(
     const found = await resourceFiles(s.monorepo.dir, model.sha, model);
     files = new Map([...found].map(([dir, f]) => [dir, f.path]));
   }
-  return { watchList: buildWatchList(model, s.images ?? [], files), model };
+  const all = buildWatchList(model, s.images ?? [], files);
+  return { watchList: s.registries ? onAllowedRegistries(all, s.registries) : all, model };
 }
 
 export interface PinReport {
@@ -133,17 +146,18 @@ export async function ociCheck(
     const images = results.map((r) => {
       const img = watchList.images.find((w) => w.image === r.image);
       const known = [...new Set([...r.relevant, ...Object.keys(r.tags)])];
-      return { ...r, charms: img ? groupPins(img, known, r.tags).map(pinReport) : [] };
+      return { ...r, charms: img ? groupPins(img, r.error ? null : known, r.tags).map(pinReport) : [] };
     });
     const report: OciCheckReport = { images, problems: watchList.problems };
     const output = opts.json ? JSON.stringify(report) : checkText(report);
+    // Problems (unparsable pins, registries outside the allow-list) are reported, never a failure.
     return { report, output, exitCode: results.some((r) => r.error) ? 1 : 0 };
   } finally {
     await redis.quit();
   }
 }
 
-export interface OciBumpOptions extends Pick<OciSettings, "registries" | "plainHttp"> {
+export interface OciBumpOptions extends Pick<OciSettings, "registries" | "plainHttp" | "mirrors"> {
   repoDir: string;
   rev?: string;
   image?: string;
@@ -153,14 +167,23 @@ export interface OciBumpOptions extends Pick<OciSettings, "registries" | "plainH
   client?: RegistryLike;
 }
 
-/** `sunbeam-bot oci bump --repo DIR [--image NAME] [--digest]`: the unified diff, ready for `git apply`. */
-export async function ociBump(opts: OciBumpOptions): Promise<string> {
+export interface OciBumpResult {
+  /** The unified diff for `git apply` ("" when nothing moves). */
+  diff: string;
+  changes: BumpPlan["changes"];
+  /** Pins left as they are, with why (registry not allowed, repository missing, line not found). */
+  skipped: BumpPlan["skipped"];
+}
+
+/** `sunbeam-bot oci bump --repo DIR [--image NAME] [--digest]`: the diff, and what it skipped. */
+export async function ociBump(opts: OciBumpOptions): Promise<OciBumpResult> {
   const model = await buildModel(
     { dir: opts.repoDir, rev: opts.rev ?? "HEAD" },
     opts.log ? { log: opts.log } : {},
   );
   const client = opts.client ?? registryClient(opts, opts.log);
-  return bumpDiff({
+  const allowed = new Set(opts.registries.map(normalizeRegistryHost));
+  const plan = await planBump({
     repoDir: opts.repoDir,
     model,
     ...(opts.image ? { image: opts.image } : {}),
@@ -168,7 +191,14 @@ export async function ociBump(opts: OciBumpOptions): Promise<string> {
     ...(opts.digest ? { digest: true } : {}),
     resolve: (image, tag) => client.digest(image, tag),
     listTags: (image) => client.listTags(image),
+    allowed: (image) => allowed.has(tryParseImageRef(image)?.registry ?? ""),
   });
+  return { diff: planDiff(plan), changes: plan.changes, skipped: plan.skipped };
+}
+
+/** The skipped pins as stderr lines: `skipped bind9-k8s bind-image: …`. */
+export function skippedText(skipped: BumpPlan["skipped"]): string {
+  return skipped.map((s) => `skipped ${s.charm} ${s.resource}: ${s.reason}\n`).join("");
 }
 
 /** One image as `!images` shows it (the shape `commands/images.ts` declares as ImageStatusReport). */
@@ -194,7 +224,7 @@ export function imagesService(deps: {
     for (const img of findImages(list, name)) {
       const st = await deps.state.load(img.image);
       const tags = Object.keys(st?.tags ?? {});
-      const groups = groupPins(img, tags, st?.tags ?? {});
+      const groups = groupPins(img, st ? tags : null, st?.tags ?? {});
       const newer = [...new Set(groups.flatMap((g) => (g.status.newest ? [g.status.newest] : [])))];
       out.push({
         image: img.image,
@@ -206,4 +236,50 @@ export function imagesService(deps: {
     }
     return out;
   };
+}
+
+export interface OciProposeOptions {
+  oci: OciConfig;
+  gerrit?: { url: string; user?: string; password?: string };
+  /** Dry-run unless explicitly false: print the commits, push nothing. */
+  dryRun: boolean;
+  json?: boolean;
+  log?: Logger;
+  client?: RegistryLike;
+}
+
+/**
+ * `sunbeam-bot oci propose [--push] [--json]`: the per-family commits, as they would be (dry-run, the
+ * default) or as pushed for review. Exit code 1 when a push failed.
+ */
+export async function ociPropose(
+  o: OciProposeOptions,
+): Promise<{ report: ProposeReport; output: string; exitCode: number }> {
+  const m = o.oci.monorepo;
+  if (!m) throw new UserError("oci propose needs oci.monorepo (the clone to commit in)");
+  if (!o.dryRun && !o.oci.propose.remote) throw new UserError("oci propose --push needs oci.propose.remote");
+  if (!o.dryRun && !o.gerrit) throw new UserError("oci propose --push needs the gerrit section");
+  const settings = ociSettings(o.oci);
+  const creds =
+    o.gerrit?.user && o.gerrit.password ? { user: o.gerrit.user, password: o.gerrit.password } : {};
+  const report = await proposeBumps({
+    repoDir: m.path,
+    rev: m.rev,
+    registries: settings.registries,
+    client: o.client ?? registryClient(settings, o.log),
+    propose: o.oci.propose,
+    gerritUrl: o.gerrit?.url ?? "",
+    ...(o.gerrit
+      ? { gerrit: new GerritClient({ url: o.gerrit.url, ...creds, ...(o.log ? { log: o.log } : {}) }) }
+      : {}),
+    auth: {
+      ...creds,
+      ...(o.oci.propose.sshKeyFile ? { sshKeyFile: o.oci.propose.sshKeyFile } : {}),
+      ...(o.oci.propose.knownHostsFile ? { knownHostsFile: o.oci.propose.knownHostsFile } : {}),
+    },
+    dryRun: o.dryRun,
+    ...(o.log ? { log: o.log } : {}),
+  });
+  const output = o.json ? JSON.stringify(report) : proposeText(report, o.dryRun);
+  return { report, output, exitCode: report.proposals.some((p) => p.action === "failed") ? 1 : 0 };
 }

@@ -6,6 +6,8 @@ import { unknownRoom, type CoreConfig } from "../../core/config.js";
 import type { ConfigProblem } from "../../core/config-load.js";
 
 const nonEmpty = z.string().min(1, "must not be empty");
+const MIRROR =
+  /^(?:https?:\/\/)?[A-Za-z0-9.-]+(?::\d{1,5})?\/?$|^(?:https?:\/\/)?\[[0-9A-Fa-f:.]+\](?::\d{1,5})?\/?$/;
 
 export const OciConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -13,6 +15,14 @@ export const OciConfigSchema = z.strictObject({
   registries: z.array(nonEmpty).min(1).default(["ghcr.io"]),
   /** Hosts spoken to over plain http (a local mirror). */
   plainHttp: z.array(nonEmpty).default([]),
+  /**
+   * Pull-through caches / mirrors: canonical registry host → the host every request goes to instead
+   * (`{ghcr.io: "127.0.0.1:5000"}`, or `http://127.0.0.1:5000` for plain http). Pins, announcements and
+   * proposals keep the canonical names; only the network requests move.
+   */
+  mirrors: z
+    .record(nonEmpty, z.string().regex(MIRROR, "must be host[:port] or http(s)://host[:port]"))
+    .default({}),
   /** The monorepo checkout whose charms' `upstream-source` pins are watched. */
   monorepo: z.strictObject({ path: nonEmpty, rev: nonEmpty.default("HEAD") }).optional(),
   /** Images to watch besides the charms' pins. */
@@ -35,6 +45,41 @@ export const OciConfigSchema = z.strictObject({
       dryRun: z.boolean().default(false),
     })
     .prefault({}),
+  /**
+   * Bumps proposed as Gerrit changes (off by default): one change per image family with a newer release,
+   * pushed to refs/for/<branch> with a topic and a Change-Id stable per (family, branch).
+   */
+  propose: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Where to push: `https://review.opendev.org/openstack/sunbeam-charms` or `ssh://bot@host:29418/…`. */
+      remote: nonEmpty.optional(),
+      /** The Gerrit project the changes belong to (for the REST queries and links). */
+      project: nonEmpty.default("openstack/sunbeam-charms"),
+      branch: nonEmpty.default("main"),
+      topic: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, . _ - only")
+        .default("oci-bump"),
+      /** Open proposals under the topic at most: no new change past this (amendments still go). */
+      maxOpen: z.number().int().min(1).max(100).default(5),
+      /** Pushes per poll (and per `oci propose` run): one keeps a poll short and the reviewers' queue calm. */
+      pushesPerPoll: z.number().int().min(1).max(50).default(1),
+      /** Pin `tag@sha256:…` (pins that already carry a digest always get the new one). */
+      digest: z.boolean().default(false),
+      /** SSH push: the private key file and a known_hosts file (HTTPS uses gerrit.http and GERRIT_HTTP_PASSWORD). */
+      sshKeyFile: nonEmpty.optional(),
+      knownHostsFile: nonEmpty.optional(),
+      author: z
+        .strictObject({
+          name: nonEmpty.default("sunbeam-bot"),
+          email: nonEmpty.default("sunbeam-bot@localhost"),
+        })
+        .prefault({}),
+      /** A room name from `rooms` for the change links; the announce rooms when unset. */
+      room: nonEmpty.optional(),
+    })
+    .prefault({}),
 });
 
 export type OciConfig = z.infer<typeof OciConfigSchema>;
@@ -43,6 +88,7 @@ export function ociSettings(o: OciConfig): OciSettings {
   return {
     registries: o.registries,
     plainHttp: o.plainHttp,
+    mirrors: o.mirrors,
     images: o.images,
     ...(o.monorepo ? { monorepo: { dir: o.monorepo.path, rev: o.monorepo.rev } } : {}),
   };
@@ -54,7 +100,8 @@ export const OCI_CONFIG_SHAPE = { oci: OciConfigSchema.optional() };
 export type OciFeatureConfig = CoreConfig & {
   oci?: OciConfig | undefined;
   monorepo?: unknown;
-  gerrit?: unknown;
+  /** Read for the proposals: where the REST queries and change links go, and the HTTP user. */
+  gerrit?: { url: string; http?: { user: string } | undefined } | undefined;
 };
 
 export function ociCrossCheck(cfg: OciFeatureConfig): ConfigProblem[] {
@@ -62,6 +109,31 @@ export function ociCrossCheck(cfg: OciFeatureConfig): ConfigProblem[] {
   (cfg.oci?.announce ?? []).forEach((a, i) => {
     if (!cfg.rooms[a.room]) problems.push(unknownRoom(`oci.announce.${i}.room`, a.room, cfg.rooms));
   });
+  const pr = cfg.oci?.enabled ? cfg.oci.propose : undefined;
+  if (pr?.enabled) {
+    if (!pr.remote) {
+      problems.push({
+        path: "oci.propose.remote",
+        message: "needs the git URL to push to",
+        value: undefined,
+      });
+    }
+    if (!cfg.oci?.monorepo) {
+      problems.push({
+        path: "oci.propose",
+        message: "needs oci.monorepo: the clone it commits in",
+        value: true,
+      });
+    }
+    if (!cfg.gerrit) {
+      problems.push({
+        path: "oci.propose",
+        message: "needs gerrit: it reads the open proposals",
+        value: true,
+      });
+    }
+    if (pr.room && !cfg.rooms[pr.room]) problems.push(unknownRoom("oci.propose.room", pr.room, cfg.rooms));
+  }
   const ar = cfg.oci?.enabled ? cfg.oci.autoRecheck : undefined;
   if (ar?.enabled) {
     if (ar.room && !cfg.rooms[ar.room])

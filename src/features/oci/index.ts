@@ -24,6 +24,9 @@ import type { OciEvent } from "./events.js";
 import { OciState } from "./state.js";
 import { findImages, type WatchList } from "./watch-list.js";
 import { imageMoves, type ImageMove } from "./moves.js";
+import { proposeBumps, type ChangeQuery } from "./proposer.js";
+import { GerritClient } from "../../integrations/gerrit/client.js";
+import type { PushAuth } from "../../integrations/gerrit/push.js";
 
 export { imageMoves, type ImageMove };
 import type { Queues } from "../../core/queues.js";
@@ -114,6 +117,15 @@ interface PollOciDeps {
   stats?: Stats;
   /** Set when `oci.autoRecheck` is enabled and the affected-charm service exists. */
   affected?: ImageRecheckService;
+  /** Set when `oci.propose` is enabled: Gerrit for the topic's changes, and the push credentials. */
+  proposals?: ProposalWiring;
+}
+
+/** What the poll's proposals need beyond the OCI config. */
+export interface ProposalWiring {
+  gerritUrl: string;
+  gerrit: ChangeQuery;
+  auth: PushAuth;
 }
 
 function roomTarget(rooms: Rooms, name: string, images?: string[]): OciAnnounceTarget[] {
@@ -141,6 +153,10 @@ function pollOci(deps: PollOciDeps): Handler<"oci-poll"> {
           dryRun: auto.dryRun,
         }
       : undefined;
+  const proposals = deps.oci.propose.enabled ? deps.proposals : undefined;
+  const proposeTargets = (
+    deps.oci.propose.room ? roomTarget(deps.rooms, deps.oci.propose.room) : targets
+  ).map((t) => t.target);
   return async (_data, ctx) => {
     const { watchList } = await loadWatchList(settings, ctx.log);
     const res = await pollImages({
@@ -149,23 +165,39 @@ function pollOci(deps: PollOciDeps): Handler<"oci-poll"> {
       state,
       log: ctx.log,
       // Announce before the state is saved: a failed post means the next poll announces the same events again.
-      emit: async (events) => {
+      // The poll's results go with the events: a digest-only poll still knows which pins have newer tags.
+      emit: async (events, results) => {
         if (events.length === 0) return;
-        const posted = await announce(events, watchList);
+        const posted = await announce(events, watchList, results);
         deps.metrics?.ociAnnouncements.inc(posted);
         await deps.stats?.incr("oci:announced", events.length);
         if (recheck) await autoRecheck(recheck, events, watchList, ctx.log);
       },
     });
+    // pollImages logs "OCI poll done" itself; this only counts.
     for (const r of res.results) deps.metrics?.registryPolls.inc({ result: r.error ? "error" : "ok" });
-    ctx.log.info(
-      {
-        images: res.results.length,
-        events: res.events.length,
-        failed: res.results.filter((r) => r.error).length,
-      },
-      "OCI poll done",
-    );
+    if (proposals && deps.oci.monorepo) {
+      // After the announcement, like the auto-recheck: a failure is logged, never a failed poll.
+      try {
+        const report = await proposeBumps({
+          repoDir: deps.oci.monorepo.path,
+          rev: deps.oci.monorepo.rev,
+          registries: deps.oci.registries,
+          client,
+          propose: deps.oci.propose,
+          gerritUrl: proposals.gerritUrl,
+          gerrit: proposals.gerrit,
+          auth: proposals.auth,
+          dryRun: false,
+          log: ctx.log,
+          outbox: deps.outbox,
+          targets: proposeTargets,
+        });
+        await deps.stats?.incr("oci:proposed", report.pushed);
+      } catch (err) {
+        ctx.log.warn({ err: errorMessage(err) }, "OCI bump proposals failed");
+      }
+    }
   };
 }
 
@@ -187,6 +219,8 @@ export function wireOci(
     log: Logger;
     /** The affected-charm service (monorepo + Gerrit configured): needed by `oci.autoRecheck`. */
     affected?: ImageRecheckService;
+    /** Gerrit and push credentials for `oci.propose` (built from config.gerrit and the secrets). */
+    proposals?: ProposalWiring;
   },
 ): OciWiring {
   const oci = config.oci;
@@ -207,6 +241,7 @@ export function wireOci(
         metrics: deps.metrics,
         stats: deps.stats,
         ...(deps.affected ? { affected: deps.affected } : {}),
+        ...(deps.proposals ? { proposals: deps.proposals } : {}),
       }),
     },
     services: {
@@ -223,6 +258,23 @@ export function wireOci(
   };
 }
 
+/** Gerrit REST (the HTTP user and password when set) and the push credentials, when proposals are on. */
+function proposalWiring(ctx: FeatureContext<OciFeatureConfig>): ProposalWiring | undefined {
+  const { oci, gerrit } = ctx.config;
+  if (!oci?.enabled || !oci.propose.enabled || !gerrit) return undefined;
+  const password = ctx.secrets.gerritHttpPassword;
+  const creds = gerrit.http && password ? { user: gerrit.http.user, password } : {};
+  return {
+    gerritUrl: gerrit.url,
+    gerrit: new GerritClient({ url: gerrit.url, log: ctx.log, ...creds }),
+    auth: {
+      ...creds,
+      ...(oci.propose.sshKeyFile ? { sshKeyFile: oci.propose.sshKeyFile } : {}),
+      ...(oci.propose.knownHostsFile ? { knownHostsFile: oci.propose.knownHostsFile } : {}),
+    },
+  };
+}
+
 export default defineFeature({
   name: "oci",
   commands: [images],
@@ -232,7 +284,12 @@ export default defineFeature({
   create(ctx: FeatureContext<OciFeatureConfig>) {
     // The affected feature is listed earlier: its rechecker, when configured, is in ctx.services by now.
     const rechecker = ctx.services.charmRecheck;
-    const w = wireOci(ctx.config, { ...ctx, ...(rechecker ? { affected: rechecker } : {}) });
+    const proposals = proposalWiring(ctx);
+    const w = wireOci(ctx.config, {
+      ...ctx,
+      ...(rechecker ? { affected: rechecker } : {}),
+      ...(proposals ? { proposals } : {}),
+    });
     return { handlers: w.handlers, services: w.services, schedule: () => w.schedule() };
   },
 });

@@ -18,6 +18,7 @@ export interface ImageResult {
   tags: Record<string, string>;
   /** How many tags the repository has in all. */
   tagCount: number;
+  /** New tags that matter to a pin (newer releases of a pinned family, pinned tags); `latest` and other families are only recorded. */
   newTags: OciDiff["newTags"];
   movedDigests: OciDiff["movedDigests"];
   /** Tags newer than some pin in the pin's family (whether new in this poll or not). */
@@ -129,15 +130,17 @@ async function pollOne(img: WatchedImage, opts: PollOptions, now: number): Promi
     const previous = await opts.state.load(img.image);
     const current = nextState(previous, all, looked);
     const changes = diff(previous, current);
+    const watched = new Set(lookup);
     const result: ImageResult = {
       image: img.image,
       tags: looked,
       tagCount: all.length,
-      ...changes,
+      newTags: changes.newTags.filter((t) => watched.has(t.tag)),
+      movedDigests: changes.movedDigests.filter((m) => watched.has(m.tag)),
       relevant,
       firstRun: previous === null,
     };
-    return { result, events: eventsFor(img, changes, new Set(lookup), now), save: current };
+    return { result, events: eventsFor(img, changes, watched, now), save: current };
   } catch (err) {
     opts.log?.warn({ image: img.image, err: errorMessage(err) }, "OCI image poll failed");
     const result: ImageResult = { ...base, firstRun: false, error: errorMessage(err) };

@@ -1,6 +1,6 @@
 // Pure: the watched images (charm pins from the monorepo model plus config images) and each pin's status.
 import type { MonorepoModel } from "../../integrations/monorepo/monorepo.js";
-import { imageName, tryParseImageRef } from "../../integrations/registry/image-ref.js";
+import { imageName, normalizeRegistryHost, tryParseImageRef } from "../../integrations/registry/image-ref.js";
 import { newestInFamily, relevantNewTags } from "./tag-family.js";
 
 /** An image named in config: watched even when no charm of the monorepo pins it. */
@@ -112,6 +112,35 @@ export function buildWatchList(
   return { images, problems };
 }
 
+/** Who pins an image, for a problem line: `bind9-k8s (bind-image), config`. */
+function pinnedBy(img: WatchedImage): string {
+  const who = img.pins.map((p) =>
+    p.charm === null ? "config" : p.resource ? `${p.charm} (${p.resource})` : p.charm,
+  );
+  return [...new Set(who)].join(", ");
+}
+
+/**
+ * Keeps the images on allowed registries; every other one becomes a problem line naming its registry and
+ * its users (the real monorepo pins `busybox` and `ubuntu/bind9` on Docker Hub, outside `ghcr.io`).
+ */
+export function onAllowedRegistries(list: WatchList, registries: readonly string[]): WatchList {
+  const allowed = new Set(registries.map(normalizeRegistryHost));
+  const images: WatchedImage[] = [];
+  const problems = [...list.problems];
+  for (const img of list.images) {
+    const registry = tryParseImageRef(img.image)?.registry;
+    if (registry && allowed.has(registry)) {
+      images.push(img);
+      continue;
+    }
+    problems.push(
+      `${img.image}: registry ${registry ?? "?"} is not in oci.registries (${[...allowed].join(", ")}): not watched; pinned by ${pinnedBy(img)}`,
+    );
+  }
+  return { images, problems };
+}
+
 /** Images whose full name, repository or last path component is `name` (all of them without a name). */
 export function findImages(list: WatchList, name?: string): WatchedImage[] {
   if (!name) return list.images;
@@ -150,10 +179,11 @@ export function tagsToWatch(
  */
 export function pinStatus(
   pin: Pin,
-  knownTags: readonly string[],
+  knownTags: readonly string[] | null,
   digests: Readonly<Record<string, string | null | undefined>>,
 ): PinStatus {
-  if (pin.tag === null) return { status: "unknown" };
+  // Never polled: nothing is known, and "current" would be a claim.
+  if (pin.tag === null || knownTags === null) return { status: "unknown" };
   const newest = newestInFamily(pin.tag, knownTags);
   const now = digests[pin.tag];
   const digestMoved = pin.digest !== undefined && !!now && now !== pin.digest;
@@ -185,7 +215,8 @@ export interface PinGroup {
 /** Pins grouped per charm and reference (nova's two resources on one rock become one line). */
 export function groupPins(
   img: WatchedImage,
-  knownTags: readonly string[],
+  /** null when the image was never polled: every pin is "unknown". */
+  knownTags: readonly string[] | null,
   digests: Readonly<Record<string, string | null | undefined>>,
 ): PinGroup[] {
   const groups = new Map<string, PinGroup>();

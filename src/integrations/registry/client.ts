@@ -41,6 +41,11 @@ export interface RegistryClientOptions {
   allowedHosts: string[];
   /** Hosts spoken to over plain http (a local test registry or mirror); everything else is https. */
   plainHttpHosts?: string[];
+  /**
+   * Canonical registry host → the host every request for it goes to (a mirror or pull-through cache);
+   * `http://host:port` also makes the mirror plain http. References and errors keep the canonical names.
+   */
+  mirrors?: Record<string, string>;
   /** Pages of `tags/list` followed before giving up with what was collected (Renovate stops at 20). */
   maxPages?: number;
   /** The `n` asked for per tags page; registries may ignore it. */
@@ -79,10 +84,19 @@ function header(res: AxiosResponse, name: string): string | undefined {
   return v === undefined || v === null ? undefined : String(v);
 }
 
+/** `host[:port]` or `http(s)://host[:port]` (a trailing `/` allowed) → the host and whether it is plain http. */
+export function parseMirror(value: string): { host: string; plain: boolean } {
+  const m = /^(?:(https?):\/\/)?([^/\s]+)\/?$/.exec(value.trim());
+  if (!m?.[2])
+    throw new UserError(`bad mirror ${JSON.stringify(value)}: expected host[:port] or http(s)://host[:port]`);
+  return { host: normalizeRegistryHost(m[2]), plain: m[1] === "http" };
+}
+
 export class RegistryClient {
   private readonly http: AxiosInstance;
   private readonly allowed: Set<string>;
   private readonly plain: Set<string>;
+  private readonly mirrors: Map<string, string>;
   private readonly tokens = new Map<string, CachedToken>();
   private readonly maxPages: number;
   private readonly pageSize: number;
@@ -93,6 +107,12 @@ export class RegistryClient {
   constructor(private readonly opts: RegistryClientOptions) {
     this.allowed = new Set(opts.allowedHosts.map(normalizeRegistryHost));
     this.plain = new Set((opts.plainHttpHosts ?? []).map(normalizeRegistryHost));
+    this.mirrors = new Map();
+    for (const [from, to] of Object.entries(opts.mirrors ?? {})) {
+      const m = parseMirror(to);
+      this.mirrors.set(normalizeRegistryHost(from), m.host);
+      if (m.plain) this.plain.add(m.host);
+    }
     this.maxPages = opts.maxPages ?? 20;
     this.pageSize = opts.pageSize ?? 1000;
     this.tokenTtlMs = opts.tokenTtlMs ?? 60_000;
@@ -187,14 +207,20 @@ export class RegistryClient {
     return `sha256:${createHash("sha256").update(body).digest("hex")}`;
   }
 
+  /** The host actually contacted for a canonical registry: its mirror when one is configured. */
+  hostFor(registry: string): string {
+    return this.mirrors.get(registry) ?? registry;
+  }
+
   private base(registry: string): string {
-    return `${this.plain.has(registry) ? "http" : "https"}://${registry}`;
+    const host = this.hostFor(registry);
+    return `${this.plain.has(host) ? "http" : "https"}://${host}`;
   }
 
   /** One request with the cached token; on 401 a fresh token is fetched and the request retried once. */
   private async request(ref: ImageRef, method: "GET" | "HEAD", url: string, accept: string) {
     const target = new URL(url);
-    if (target.host !== ref.registry || target.origin !== this.base(ref.registry)) {
+    if (target.host !== this.hostFor(ref.registry) || target.origin !== this.base(ref.registry)) {
       throw new PermanentError(`refusing ${target.origin}: not the registry ${ref.registry} being queried`);
     }
     const key = `${ref.registry}/${ref.repository}`;
@@ -247,7 +273,12 @@ export class RegistryClient {
       throw new PermanentError(`${what}: bad realm ${JSON.stringify(realm)}`);
     }
     const host = url.host.toLowerCase();
-    const hostOk = this.allowed.has(host) || (TOKEN_HOSTS[ref.registry] ?? []).includes(host);
+    const mirror = this.mirrors.get(ref.registry);
+    // Through a mirror, its own token service is the one that answers; Docker Hub's auth host only without one.
+    const hostOk =
+      this.allowed.has(host) ||
+      host === mirror ||
+      (!mirror && (TOKEN_HOSTS[ref.registry] ?? []).includes(host));
     const schemeOk = url.protocol === "https:" || (url.protocol === "http:" && this.plain.has(host));
     if (!hostOk || !schemeOk) {
       throw new PermanentError(`${what}: refusing token realm ${url.origin} (not an allowed registry host)`);

@@ -90,8 +90,9 @@ describe("polling", () => {
         upgrades: ["2024.1"],
       }),
     ]);
-    // The other family's new tag is recorded (so it never looks new later) but not announced.
-    expect(second.results[0]?.newTags.map((t) => t.tag)).toEqual(["2025.1", "2025.1-24.04_edge"]);
+    // The other family's new tag is recorded (so it never looks new later), neither listed nor announced.
+    expect(second.results[0]?.newTags.map((t) => t.tag)).toEqual(["2025.1"]);
+    expect(Object.keys((await state.load(`${reg.host}/${name}`))?.tags ?? {})).toContain("2025.1-24.04_edge");
     expect(second.results[0]?.relevant).toEqual(["2025.1"]);
 
     expect((await poll(state, list)).events).toEqual([]);
@@ -232,6 +233,20 @@ describe("the synthetic monorepo: oci check and oci bump", () => {
         ].join("\n"),
         "charms/glance-k8s/metadata.yaml": local(read("charms/glance-k8s/metadata.yaml"), reg.host),
         "charms/nova-k8s/charmcraft.yaml": local(read("charms/nova-k8s/charmcraft.yaml"), reg.host),
+        // As the real tree: a bind charm and a busybox init container on Docker Hub, outside the registries.
+        "charms/bind9-k8s/.sunbeam-build.yaml": "external-libraries: []\n",
+        "charms/bind9-k8s/charmcraft.yaml": [
+          "name: bind9-k8s",
+          "type: charm",
+          "resources:",
+          "  bind9-image:",
+          "    type: oci-image",
+          "    upstream-source: ubuntu/bind9:9.18-22.04_beta",
+          "  busybox-image:",
+          "    type: oci-image",
+          "    upstream-source: busybox",
+          "",
+        ].join("\n"),
         "charms/placement-k8s/charmcraft.yaml": local(
           read("charms/placement-k8s/charmcraft.yaml"),
           front.host,
@@ -263,6 +278,18 @@ describe("the synthetic monorepo: oci check and oci bump", () => {
     const first = await check();
     expect(first.exitCode).toBe(0);
     const report = JSON.parse(first.output) as OciCheckReport;
+    // Docker Hub pins are problems (named with their charm), never polled and never a failure.
+    expect(report.problems).toEqual([
+      expect.stringMatching(
+        /^busybox: registry registry-1\.docker\.io is not in oci\.registries .*bind9-k8s \(busybox-image\)$/,
+      ),
+      expect.stringMatching(/^ubuntu\/bind9: registry registry-1\.docker\.io .*bind9-k8s \(bind9-image\)$/),
+    ]);
+    const text = await ociCheck({ ...settings(), redisUrl: redisUrl(), prefix, namespace: "oci-text" });
+    expect(text.exitCode).toBe(0);
+    expect(text.output).toContain(
+      "problem: ubuntu/bind9: registry registry-1.docker.io is not in oci.registries",
+    );
     const byImage = Object.fromEntries(
       report.images.map((i) => [i.image.slice(i.image.indexOf("/") + 1), i]),
     );
@@ -285,11 +312,13 @@ describe("the synthetic monorepo: oci check and oci bump", () => {
         status: "current",
       }),
     ]);
-    // An older release: new since the last run, though no pin's upgrade (so nothing to announce).
     await pushImage(reg.url, "canonical/keystone", "2023.1");
+    // An older release and `latest` are recorded, never listed as new: no pin can move to them.
+    await pushImage(reg.url, "canonical/keystone", "latest");
+    await pushImage(reg.url, "canonical/keystone", "2025.2-24.04_edge");
     const second = JSON.parse((await check()).output) as OciCheckReport;
     const keystone = second.images.find((i) => i.image.endsWith("/keystone"));
-    expect(keystone).toMatchObject({ firstRun: false, newTags: [{ tag: "2023.1", digest: null }] });
+    expect(keystone).toMatchObject({ firstRun: false, newTags: [], tagCount: 5 });
     const third = JSON.parse((await check()).output) as OciCheckReport;
     expect(third.images.flatMap((i) => [...i.newTags, ...i.movedDigests])).toEqual([]);
     expect(third.images.every((i) => !i.firstRun)).toBe(true);
@@ -304,10 +333,30 @@ describe("the synthetic monorepo: oci check and oci bump", () => {
     expect(reply).toContain("- keystone-k8s `keystone-image`");
     expect(reply).toContain("**behind** (newest `2025.1`)");
     expect(renderImages(await images())).toMatch(/^\*\*4 images watched\*\*, 3 with charms behind/);
+    // An image never polled is "unknown", never "current".
+    const fresh = imagesService({
+      watchList: async () => (await loadWatchList(settings())).watchList,
+      state: new OciState(redis, prefix, "never-polled"),
+    });
+    const nova = await fresh("nova-consolidated");
+    expect(nova[0]?.pins.map((p) => p.status)).toEqual(["unknown"]);
   });
 
   it("writes a diff that git applies cleanly and that changes only upstream-source lines", async () => {
-    const diff = await ociBump({ ...settings(), repoDir: repo.dir });
+    const { diff, skipped } = await ociBump({ ...settings(), repoDir: repo.dir });
+    // The whole repository: Docker Hub pins are skipped and said so, the rest is bumped.
+    expect(skipped).toEqual([
+      {
+        charm: "bind9-k8s",
+        resource: "busybox-image",
+        reason: expect.stringContaining("busybox: registry not in"),
+      },
+      {
+        charm: "bind9-k8s",
+        resource: "bind9-image",
+        reason: expect.stringContaining("ubuntu/bind9: registry not in"),
+      },
+    ]);
     expect(diff).toContain(`diff --git a/charms/glance-k8s/metadata.yaml b/charms/glance-k8s/metadata.yaml`);
     git(["apply", "--check", "-"], diff);
     git(["apply", "-"], diff);
@@ -327,7 +376,7 @@ describe("the synthetic monorepo: oci check and oci bump", () => {
   });
 
   it("with --digest pins tag@sha256 for one image and still applies cleanly", async () => {
-    const diff = await ociBump({
+    const { diff } = await ociBump({
       ...settings(),
       repoDir: repo.dir,
       image: "nova-consolidated",
@@ -344,6 +393,6 @@ describe("the synthetic monorepo: oci check and oci bump", () => {
       `+    upstream-source: ${reg.host}/canonical/nova-consolidated:2024.1-24.04_edge@${digest}`,
     ]);
     git(["apply", "-R", "-"], diff);
-    expect(await ociBump({ ...settings(), repoDir: repo.dir, image: "nova-consolidated" })).toBe("");
+    expect((await ociBump({ ...settings(), repoDir: repo.dir, image: "nova-consolidated" })).diff).toBe("");
   });
 });
