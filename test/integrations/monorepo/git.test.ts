@@ -35,11 +35,16 @@ describe("git reads", () => {
   it("times out a git read that takes too long", async () => {
     const d = repo();
     await resolveGitDir(d);
-    const prev = setGitTimeout(1);
+    // A FIFO where git reads its refs: git blocks in open() until a writer comes, which none does, so the
+    // read hangs for real (deterministic, unlike racing a fast git against a 1 ms timer on a loaded machine).
+    const refs = join(d, ".git", "packed-refs");
+    execFileSync("mkfifo", [refs]);
+    const prev = setGitTimeout(200);
     try {
-      await expect(listTree(d, "HEAD")).rejects.toThrow(/timed out after 1 ms/);
+      await expect(listTree(d, "HEAD")).rejects.toThrow(/timed out after 200 ms/);
     } finally {
       setGitTimeout(prev);
+      rmSync(refs);
     }
     expect((await listTree(d, "HEAD")).has("a.txt")).toBe(true);
   });
