@@ -26,7 +26,9 @@ const METRICS = `
   sunbeam_bot_triage_outcomes_total sunbeam_bot_launchpad_writes_total
   sunbeam_bot_registry_polls_total sunbeam_bot_oci_announcements_total
   sunbeam_bot_commands_total process_resident_memory_bytes
-  nodejs_eventloop_lag_seconds
+  nodejs_eventloop_lag_seconds sunbeam_bot_dependency_errors_total
+  sunbeam_bot_oldest_waiting_job_age_seconds sunbeam_bot_redis_up sunbeam_bot_chat_connected
+  sunbeam_bot_ready_check sunbeam_bot_last_event_timestamp_seconds sunbeam_bot_build_info
 `
   .trim()
   .split(/\s+/);
