@@ -17,9 +17,10 @@ import { Stats } from "./core/stats.js";
 import { Workers, settlesWithin, type HandlerTable } from "./core/worker.js";
 import type { FeatureParts } from "./core/feature.js";
 import { FEATURES, ROUTES } from "./features.js";
-import { errorMessage } from "./core/errors.js";
+import { UserError, errorMessage } from "./core/errors.js";
 import { startHttp, type HttpServer } from "./core/http-server.js";
 import { botRoutes } from "./app/http-routes.js";
+import { httpListenMessage } from "./app/config-host.js";
 import { QueueOutbox } from "./chat/queue-outbox.js";
 import { Metrics } from "./core/metrics.js";
 import type { Source } from "./core/source.js";
@@ -196,7 +197,10 @@ export class Bot {
       config.http.host,
       config.http.port,
       botRoutes(this, this.opts.loaded, this.opts.log),
-    );
+    ).catch((err: NodeJS.ErrnoException) => {
+      // A start-up failure names its setting: EADDRINUSE alone does not say which port is whose.
+      throw new UserError(`http.port: ${httpListenMessage(config.http.host, config.http.port, err)}`);
+    });
     this.opts.log.info({ host: config.http.host, port: this.http.port }, "http listening");
   }
 
