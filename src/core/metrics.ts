@@ -181,7 +181,12 @@ export class Metrics {
    * and reads never pile up behind each other. `onLate` runs when the budget ran out.
    */
   async renderWithin(refresh: () => Promise<void>, budgetMs: number, onLate?: () => void): Promise<string> {
-    this.refreshing ??= refresh()
+    // A refresh still running from an earlier scrape is stuck on Redis: answer at once with what there is.
+    if (this.refreshing) {
+      onLate?.();
+      return this.registry.metrics();
+    }
+    this.refreshing = refresh()
       .catch(() => undefined)
       .finally(() => {
         this.refreshing = undefined;

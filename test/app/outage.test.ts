@@ -1,4 +1,5 @@
-// The real CLI with its Redis stopped: /metrics still answers fast, /readyz says why, stderr stays JSON.
+// The real CLI with its Redis stopped: /metrics still answers fast, /readyz says why, stderr stays JSON;
+// a SIGHUP before that does not kill it.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,6 +45,11 @@ describe("Redis stopped under a running bot", () => {
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitFor(`${base}/readyz`, 200, 20_000);
+      // SIGHUP (Node's default: die without a drain) is answered with a warning; the bot keeps running.
+      child.kill("SIGHUP");
+      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(`${base}/readyz`, 200, 5000);
+      expect(stderr).toContain("SIGHUP: the config is read at start only");
       await redis.stop();
       // Reconnect attempts and the workers' blocked reads fail for a while, as they do in an outage.
       await new Promise((r) => setTimeout(r, 1500));
