@@ -1,7 +1,17 @@
 #!/usr/bin/env node
-// Entry point: runs the compiled CLI (npm run build writes dist/).
+// Entry point: checks the Node version, then runs the compiled CLI (npm run build writes dist/).
+// Written for any Node that runs ES modules: nothing newer than Node 14 may appear before the check.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+
+// undici (the HTTP client the bot and its SDKs load) needs 22.19; older Node crashes inside an import.
+const REQUIRED = [22, 19, 0];
+const have = process.versions.node.split(".").map(Number);
+const tooOld = REQUIRED.some((v, i) => have.slice(0, i).every((h, j) => h === REQUIRED[j]) && have[i] < v);
+if (tooOld) {
+  console.error(`sunbeam-bot needs Node >= ${REQUIRED.join(".")}; this is Node ${process.versions.node}`);
+  process.exit(2);
+}
 
 const cli = new URL("../dist/src/cli.js", import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sourced by scripts/demo and scripts/test: brings what a fresh Debian/Ubuntu machine lacks.
-#   - Node >= 22: where the machine's node is older (or missing), node@24 from the npm registry into .node/
-#   - Debian packages named in BOOTSTRAP_APT (redis-server, docker-registry) when their binary is missing
+#   - Node >= 22.19 (undici's floor): where the machine's node is older (or missing), node@24 from the npm
+#     registry into .node/
+#   - Debian packages named in BOOTSTRAP_APT (redis-server, docker-registry, prometheus for promtool) when
+#     their binary is missing
 #   - npm dependencies (npm ci) when node_modules is missing or older than package-lock.json
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,12 +19,13 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# Node >= 22.19 (package.json engines): older ones crash inside undici's import.
+node_ok() { node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 19) ? 0 : 1)' 2>/dev/null; }
 
 [ -x "$ROOT/.node/node_modules/.bin/node" ] && export PATH="$ROOT/.node/node_modules/.bin:$PATH"
 if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
-if [ "$(node_major)" -lt 22 ]; then
-  say "node $(node --version 2>/dev/null || echo none) is older than 22: installing node@24 into .node/"
+if ! node_ok; then
+  say "node $(node --version 2>/dev/null || echo none) is older than 22.19: installing node@24 into .node/"
   npm install --prefix "$ROOT/.node" --no-save --no-audit --no-fund --loglevel=error node@24 >/dev/null
   export PATH="$ROOT/.node/node_modules/.bin:$PATH"
 fi

@@ -9,6 +9,13 @@ import { runDemo } from "./app/demo.js";
 import { runBot } from "./app/run.js";
 import { ROLES, parseRoles } from "./core/roles.js";
 import { addToolCommands } from "./app/cli-tools.js";
+import { fileProblems, portProblems } from "./app/config-host.js";
+
+/** Throws the files' problems (a missing key, an unwritable clone path) as one ConfigError. */
+function checkFiles(loaded: LoadedConfig): void {
+  const problems = fileProblems(loaded.config);
+  if (problems.length > 0) throw new ConfigError(loaded.source, problems);
+}
 
 function configPath(opt: string | undefined, required: boolean): string | undefined {
   const file = opt ?? process.env.SUNBEAM_BOT_CONFIG;
@@ -39,6 +46,7 @@ export function buildProgram(): Command {
     .action(async (o: { config?: string; only?: string }) => {
       const roles = o.only === undefined ? undefined : parseRoles(o.only);
       const loaded = loadConfigFile(configPath(o.config, true) as string);
+      checkFiles(loaded);
       await runBot(loaded, createLogger({ level: loaded.config.log.level }), roles);
     });
 
@@ -54,12 +62,20 @@ export function buildProgram(): Command {
   const config = program.command("config").description("configuration tools");
   config
     .command("check")
-    .description("validate the config file and environment; list every problem")
+    .description(
+      "validate the config file and environment, the files it names and the HTTP port; list every problem",
+    )
     .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
     .option("--json", "print one JSON document")
-    .action((o: { config?: string; json?: boolean }) => {
+    .option("--no-port-check", "skip checking that http.port is free (e.g. while the bot is running)")
+    .action(async (o: { config?: string; json?: boolean; portCheck: boolean }) => {
       try {
         const loaded = load(o.config);
+        const problems = [
+          ...fileProblems(loaded.config),
+          ...(o.portCheck ? await portProblems(loaded.config) : []),
+        ];
+        if (problems.length > 0) throw new ConfigError(loaded.source, problems);
         if (o.json) console.log(JSON.stringify({ ok: true, source: loaded.source, problems: [] }));
         else console.log(`config OK: ${loaded.source}`);
       } catch (err) {

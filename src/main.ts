@@ -9,7 +9,7 @@ import { CommandRouter, type AnyCommand, type CommandServices, type StatusReport
 import type { BotEvent } from "./core/events.js";
 import { commandEvent } from "./chat/intake.js";
 import { runCommand } from "./app/run-command.js";
-import type { Logger } from "./core/log.js";
+import { rateLimitedLog, type Logger } from "./core/log.js";
 import { Queues, type QueueName } from "./core/queues.js";
 import { RedisRateLimiter } from "./core/rate-limit.js";
 import { connectRedis, type Redis } from "./core/redis.js";
@@ -17,10 +17,11 @@ import { Stats } from "./core/stats.js";
 import { Workers, settlesWithin, type HandlerTable } from "./core/worker.js";
 import type { FeatureParts } from "./core/feature.js";
 import { FEATURES, ROUTES } from "./features.js";
-import { errorMessage } from "./core/errors.js";
+import { UserError, errorMessage } from "./core/errors.js";
 import { startHttp, type HttpServer } from "./core/http-server.js";
 import { botRoutes, dashboardRoutes } from "./app/http-routes.js";
 import { dashboardSettings } from "./app/dashboard.js";
+import { httpListenMessage } from "./app/config-host.js";
 import { QueueOutbox } from "./chat/queue-outbox.js";
 import { Metrics } from "./core/metrics.js";
 import type { Source } from "./core/source.js";
@@ -70,9 +71,12 @@ export class Bot {
     const { config } = opts.loaded;
     this.roles = new Set(opts.roles ?? ROLES);
     this.redis = connectRedis(config.redis.url);
-    this.redis.on("error", (err) => opts.log.warn({ err: errorMessage(err) }, "redis connection error"));
+    const logRedis = rateLimitedLog(opts.log);
+    this.redis.on("error", (err) =>
+      logRedis("warn", err.message, { err: errorMessage(err) }, "redis connection error"),
+    );
     const settleMs = (config.gerrit?.settleSeconds ?? 0) * 1000;
-    this.queues = new Queues(this.redis, config.redis.prefix, config.jobs, settleMs, ROUTES);
+    this.queues = new Queues(this.redis, config.redis.prefix, config.jobs, settleMs, ROUTES, opts.log);
     this.stats = new Stats(this.redis, config.redis.prefix);
     this.outbox = new QueueOutbox(this.queues);
     const adapters = typeof opts.adapters === "function" ? opts.adapters(this.redis) : opts.adapters;
@@ -196,7 +200,10 @@ export class Bot {
       config.http.host,
       config.http.port,
       botRoutes(this, this.opts.loaded, this.opts.log),
-    );
+    ).catch((err: NodeJS.ErrnoException) => {
+      // A start-up failure names its setting: EADDRINUSE alone does not say which port is whose.
+      throw new UserError(`http.port: ${httpListenMessage(config.http.host, config.http.port, err)}`);
+    });
     this.opts.log.info({ host: config.http.host, port: this.http.port }, "http listening");
     const dash = dashboardSettings(config.http);
     if (dash.enabled && dash.port !== undefined) {
@@ -227,6 +234,14 @@ export class Bot {
     return { ready: Object.values(checks).every(Boolean), checks };
   }
 
+  /** Per network, whether this process holds the connection and it is up (for the chat_connected gauge). */
+  chatConnected(): Record<string, boolean> {
+    const here = this.chat.lease.held;
+    return Object.fromEntries(
+      [...this.chat.adapters.values()].map((a) => [a.network, here && a.isConnected()]),
+    );
+  }
+
   /** Competes for the chat lease: the holder connects every network and sends; others stand by. */
   async startChat(): Promise<void> {
     if (!this.roles.has("chat") || this.leases.includes(this.chat.lease)) return;
@@ -241,7 +256,7 @@ export class Bot {
 
   /** Records an event and puts it on the queues its routes name. Sources call only this. */
   async ingest(event: BotEvent): Promise<QueueName[]> {
-    this.metrics.events.inc({ source: event.source, kind: event.kind });
+    this.metrics.recordEvent(event.source, event.kind);
     // Bookkeeping is batched in memory (Stats); only the enqueue is a round trip on the hot path.
     this.stats.recordEvent(event);
     return this.queues.enqueueEvent(event);

@@ -5,6 +5,7 @@ import { readSecrets, type Secrets } from "../core/secrets.js";
 import { ConfigSchema, crossCheck, type Config } from "./config.js";
 import { dashboardPasswordProblem } from "./dashboard.js";
 import { webhookSecretProblem } from "../integrations/gerrit/webhook.js";
+import { cronProblems } from "./config-host.js";
 
 export interface LoadedConfig {
   config: Config;
@@ -43,7 +44,7 @@ export function validateConfig(input: unknown, env: NodeJS.ProcessEnv, source: s
     throw new ConfigError(source, problems);
   }
   const config = parsed.data;
-  problems.push(...crossCheck(config), ...requiredSecrets(config, secrets));
+  problems.push(...crossCheck(config), ...requiredSecrets(config, secrets), ...cronProblems(config));
   if (problems.length > 0) throw new ConfigError(source, problems);
   return { config, secrets, source };
 }

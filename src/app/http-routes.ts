@@ -6,12 +6,14 @@ import type { Logger } from "../core/log.js";
 import type { Metrics } from "../core/metrics.js";
 import { QUEUE_NAMES, type Queues } from "../core/queues.js";
 import { dashboardSettings, queueDashboard } from "./dashboard.js";
+import { scrapeMetrics } from "./scrape.js";
 import { gerritWebhook } from "../integrations/gerrit/webhook.js";
 
 export interface RoutedBot {
   readonly metrics: Metrics;
   readonly queues: Queues;
   readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  chatConnected?(): Record<string, boolean>;
   ingest(event: BotEvent): Promise<unknown>;
 }
 
@@ -26,16 +28,14 @@ export function botRoutes(bot: RoutedBot, loaded: LoadedConfig, log: Logger): Re
     "/healthz": (_req, res) => json(res, 200, { ok: true }),
     "/readyz": async (_req, res) => {
       const r = await bot.readiness();
-      json(res, r.ready ? 200 : 503, r);
+      // Components report their own health (the monorepo sync) through Metrics.setCheck.
+      const checks = { ...r.checks, ...bot.metrics.checks() };
+      const ready = r.ready && Object.values(checks).every(Boolean);
+      json(res, ready ? 200 : 503, { ready, checks });
     },
     "/metrics": async (_req, res) => {
-      const text = await bot.metrics.render(async () => {
-        // Queue depths are read at scrape time; with Redis down the gauges keep their last values.
-        const counts = await bot.queues.counts().catch(() => ({}) as Record<string, Record<string, number>>);
-        for (const [queue, c] of Object.entries(counts)) {
-          for (const [state, n] of Object.entries(c)) bot.metrics.jobs.set({ queue, state }, n);
-        }
-      });
+      // Within a second whatever Redis does: with Redis down the gauges keep their last values.
+      const text = await scrapeMetrics(bot);
       res.writeHead(200, { "content-type": bot.metrics.registry.contentType });
       res.end(text);
     },

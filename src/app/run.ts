@@ -88,8 +88,14 @@ export async function runBot(loaded: LoadedConfig, log: Logger, roles?: readonly
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
+  // Node's default for SIGHUP (a closed terminal, `kill -HUP`, a reload habit) is to die without a drain.
+  // The config is read once, at start: say so and keep running.
+  const onHup = () =>
+    log.warn("SIGHUP: the config is read at start only; restart the bot to apply a changed config");
+  process.on("SIGHUP", onHup);
   await bot.start();
   const signal = await signalled;
   log.info({ signal }, "shutting down");
+  process.off("SIGHUP", onHup);
   await bot.stop().catch(() => undefined);
 }

@@ -64,3 +64,26 @@ export function createLogger(opts: LogOptions = {}): Logger {
     opts.destination ?? pino.destination({ dest: 2, sync: true }),
   );
 }
+
+/**
+ * A logger for errors that repeat while a dependency is down (Redis reconnects, queue errors): the first of
+ * each key per window is logged, later ones are counted and the count goes out with the next line logged.
+ * An outage thus writes a few JSON lines a minute, not thousands.
+ */
+export function rateLimitedLog(
+  log: Logger,
+  windowMs = 60_000,
+  now: () => number = Date.now,
+): (level: "warn" | "error", key: string, fields: Record<string, unknown>, msg: string) => void {
+  const seen = new Map<string, { at: number; suppressed: number }>();
+  return (level, key, fields, msg) => {
+    const t = now();
+    const s = seen.get(key);
+    if (s && t - s.at < windowMs) {
+      s.suppressed++;
+      return;
+    }
+    seen.set(key, { at: t, suppressed: 0 });
+    log[level]({ ...fields, ...(s?.suppressed ? { suppressed: s.suppressed } : {}) }, msg);
+  };
+}

@@ -1,5 +1,9 @@
 // Prometheus metrics (prom-client): one registry per bot, the families the Grafana dashboard reads.
+import { readFileSync } from "node:fs";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { DEPENDENCIES } from "./dependencies.js";
+import { packageFile } from "./paths.js";
+import { QUEUE_NAMES } from "./queue-names.js";
 
 const P = "sunbeam_bot_";
 
@@ -95,8 +99,106 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Transient failures by dependency (each one a job re-delayed with backoff, see core/worker.ts). */
+  readonly dependencyErrors = new Counter({
+    name: `${P}dependency_errors_total`,
+    help: "Transient failures of a dependency that made a job wait and retry",
+    labelNames: ["dependency"],
+    registers: [this.registry],
+  });
+  readonly buildInfo = new Gauge({
+    name: `${P}build_info`,
+    help: "Always 1; the labels say which build and Node runs",
+    labelNames: ["version", "node"],
+    registers: [this.registry],
+  });
+  /** 1 while this process holds the network's connection; standbys report 0, so alert on max(). */
+  readonly chatConnected = new Gauge({
+    name: `${P}chat_connected`,
+    help: "1 while this process is connected to the chat network",
+    labelNames: ["network"],
+    registers: [this.registry],
+  });
+  readonly lastEvent = new Gauge({
+    name: `${P}last_event_timestamp_seconds`,
+    help: "Unix time of the last event taken in, by source (a connected but silent stream shows here)",
+    labelNames: ["source"],
+    registers: [this.registry],
+  });
+  readonly oldestWaiting = new Gauge({
+    name: `${P}oldest_waiting_job_age_seconds`,
+    help: "Age of the oldest job waiting or delayed, by queue (0 when none)",
+    labelNames: ["queue"],
+    registers: [this.registry],
+  });
+  readonly redisUp = new Gauge({
+    name: `${P}redis_up`,
+    help: "1 when the last scrape-time read of Redis answered in time",
+    registers: [this.registry],
+  });
+  readonly readyCheck = new Gauge({
+    name: `${P}ready_check`,
+    help: "Each /readyz check: 1 passing, 0 failing",
+    labelNames: ["check"],
+    registers: [this.registry],
+  });
+  private refreshing: Promise<void> | undefined;
+  private readonly componentChecks = new Map<string, boolean>();
+
+  /**
+   * A component's own health for /readyz (the monorepo sync reports here): kept beside the metrics because
+   * every feature already holds them, and shown as a ready_check series too.
+   */
+  setCheck(name: string, ok: boolean): void {
+    this.componentChecks.set(name, ok);
+    this.readyCheck.set({ check: name }, ok ? 1 : 0);
+  }
+
+  checks(): Record<string, boolean> {
+    return Object.fromEntries(this.componentChecks);
+  }
+
   constructor(opts: { defaults?: boolean } = {}) {
     if (opts.defaults ?? true) collectDefaultMetrics({ register: this.registry });
+    // Every known label value has a series from the start: increase() then sees the first failure too.
+    for (const queue of QUEUE_NAMES) {
+      this.jobRetries.inc({ queue }, 0);
+      this.jobFailures.inc({ queue }, 0);
+    }
+    for (const dependency of DEPENDENCIES) this.dependencyErrors.inc({ dependency }, 0);
+    this.buildInfo.set({ version: packageVersion(), node: process.versions.node }, 1);
+  }
+
+  /** An event taken in: counted, and its source's last-event time set. */
+  recordEvent(source: string, kind: string, nowMs = Date.now()): void {
+    this.events.inc({ source, kind });
+    this.lastEvent.set({ source }, nowMs / 1000);
+  }
+
+  /**
+   * Renders within `budgetMs` whatever Redis does: the refresh (Redis reads) runs at most once at a time,
+   * and a scrape that outlasts it gets the gauges' last values. A hung Redis thus costs a scrape nothing,
+   * and reads never pile up behind each other. `onLate` runs when the budget ran out.
+   */
+  async renderWithin(refresh: () => Promise<void>, budgetMs: number, onLate?: () => void): Promise<string> {
+    // A refresh still running from an earlier scrape is stuck on Redis: answer at once with what there is.
+    if (this.refreshing) {
+      onLate?.();
+      return this.registry.metrics();
+    }
+    this.refreshing = refresh()
+      .catch(() => undefined)
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      this.refreshing.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), budgetMs))),
+    ]);
+    clearTimeout(timer);
+    if (late) onLate?.();
+    return this.registry.metrics();
   }
 
   /** Refreshes gauges that are read from Redis at scrape time, then renders the text format. */
@@ -131,4 +233,15 @@ export function countCalls<T extends object>(
       };
     },
   });
+}
+
+let version: string | undefined;
+function packageVersion(): string {
+  try {
+    version ??= (JSON.parse(readFileSync(packageFile("package.json"), "utf8")) as { version?: string })
+      .version;
+  } catch {
+    // A build info without a version beats a Metrics that cannot be made.
+  }
+  return version ?? "unknown";
 }

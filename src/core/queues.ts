@@ -2,6 +2,8 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { BotEvent } from "./events.js";
+import { errorMessage } from "./errors.js";
+import { createLogger, rateLimitedLog, type Logger } from "./log.js";
 import { routesFor, type Route } from "./routes.js";
 import { QUEUE_NAMES, type QueueName, type QueuePayloads } from "./queue-names.js";
 
@@ -23,6 +25,7 @@ export function jobIdFor(eventId: string): string {
 
 export class Queues {
   private readonly queues = new Map<QueueName, Queue>();
+  private logError?: ReturnType<typeof rateLimitedLog>;
 
   constructor(
     private readonly connection: Redis,
@@ -31,12 +34,21 @@ export class Queues {
     private readonly settleMs = 0,
     /** Which event goes to which queue: src/features.ts assembles the table from the features. */
     private readonly routes: readonly Route[] = [],
+    /** Where queue errors go (JSON, rate-limited); without it, a JSON logger on stderr. */
+    private readonly log?: Logger,
   ) {}
 
   get(name: QueueName): Queue {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      // Without a listener BullMQ prints each connection error with console.error: non-JSON lines, one per
+      // reconnect attempt and queue, for as long as Redis is down.
+      this.logError ??= rateLimitedLog((this.log ?? createLogger()).child({ component: "queues" }));
+      const log = this.logError;
+      q.on("error", (err: Error) =>
+        log("warn", `${name}:${err.message}`, { queue: name, err: errorMessage(err) }, "queue error"),
+      );
       this.queues.set(name, q);
     }
     return q;
@@ -47,6 +59,8 @@ export class Queues {
     return {
       jobId,
       attempts: this.defaults.attempts,
+      // "retrying: <reason>" lines (the worker's) stay readable on the dashboard, and bounded in Redis.
+      keepLogs: 20,
       backoff: { type: "exponential", delay: this.defaults.backoffMs, jitter: 0.3 },
       // Finished jobs are kept for keepDays: while a job is kept, a replay of its event id is a no-op.
       removeOnComplete: { age: keepSeconds },
@@ -99,6 +113,20 @@ export class Queues {
     for (const name of QUEUE_NAMES) {
       out[name] = await this.get(name).getJobCounts("waiting", "active", "delayed", "completed", "failed");
     }
+    return out;
+  }
+
+  /** Per queue, the creation time (ms) of the oldest job waiting or delayed; absent when there is none. */
+  async oldestWaiting(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    await Promise.all(
+      QUEUE_NAMES.map(async (name) => {
+        // Oldest first; a re-delayed job keeps its creation time, so the first few of each list suffice.
+        const jobs = await this.get(name).getJobs(["waiting", "delayed"], 0, 9, true);
+        const times = jobs.map((j) => j?.timestamp).filter((t): t is number => typeof t === "number");
+        if (times.length > 0) out[name] = Math.min(...times);
+      }),
+    );
     return out;
   }
 

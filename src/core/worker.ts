@@ -1,7 +1,8 @@
 // BullMQ workers: one per queue, each job handed to its handler with a context (child logger, services).
 import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import type { Logger } from "./log.js";
+import { dependencyBackoffMs, dependencyOf } from "./dependencies.js";
+import { rateLimitedLog, type Logger } from "./log.js";
 import { RetryLaterError, errorMessage } from "./errors.js";
 import type { QueueName, QueuePayloads } from "./queues.js";
 import type { Metrics } from "./metrics.js";
@@ -36,6 +37,7 @@ export class Workers {
   ) {}
 
   start(): void {
+    const logError = rateLimitedLog(this.opts.log);
     for (const [name, handler] of Object.entries(this.handlers) as [QueueName, Handler<QueueName>][]) {
       const worker = new Worker(name, (job, token) => this.run(name, handler, job, token), {
         connection: this.opts.connection,
@@ -58,8 +60,9 @@ export class Workers {
           "job failed",
         );
       });
+      // With Redis down every blocked worker reports each reconnect: one line a minute per queue and error.
       worker.on("error", (err) =>
-        this.opts.log.error({ queue: name, err: errorMessage(err) }, "worker error"),
+        logError("error", `${name}:${err.message}`, { queue: name, err: errorMessage(err) }, "worker error"),
       );
       this.workers.push(worker);
     }
@@ -81,9 +84,24 @@ export class Workers {
       });
     } catch (err) {
       if (err instanceof RetryLaterError && token) {
-        // A rate limit is not a failure: wait as told without spending one of the job's attempts.
-        log.info({ retryAfterMs: err.retryAfterMs }, err.message);
-        await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+        const dependency = dependencyOf(err.message);
+        if (dependency === undefined) {
+          // A wait of our own (pacing, a grace period, a lock) is not a failure: wait as told, no attempt spent.
+          log.info({ retryAfterMs: err.retryAfterMs }, err.message);
+          await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+          throw new DelayedError();
+        }
+        // A dependency failing: no attempt is spent (the job must survive an outage), but it is counted,
+        // backs off, and says why on the queue dashboard (the job's log) and in the job's progress.
+        const consecutive = Math.max(0, (job.attemptsStarted ?? 1) - job.attemptsMade - 1);
+        const delayMs = dependencyBackoffMs(err.retryAfterMs, consecutive);
+        this.opts.metrics?.jobRetries.inc({ queue: name });
+        this.opts.metrics?.dependencyErrors.inc({ dependency });
+        log.warn({ dependency, delayMs, waits: consecutive + 1, err: err.message }, "job retrying");
+        const why = `retrying: ${err.message}`;
+        await job.log(`${new Date().toISOString()} ${why} (in ${Math.round(delayMs / 1000)} s)`);
+        await job.updateProgress({ retrying: err.message, dependency, waits: consecutive + 1 });
+        await job.moveToDelayed(Date.now() + delayMs, token);
         throw new DelayedError();
       }
       throw err;

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { connectRedis } from "../../src/core/redis.js";
+import { freePort } from "../../src/core/redis-server.js";
 import { ROUTES } from "../../src/features.js";
 import { Queues } from "../../src/core/queues.js";
 import { parseGerritLine } from "../../src/integrations/gerrit/parse.js";
@@ -46,8 +47,21 @@ describe("sunbeam-bot replay", () => {
 });
 
 describe("sunbeam-bot config check", () => {
-  it("passes the shipped example", async () => {
-    const r = await runCli(["config", "check", "--config", "deploy/config.example.yaml"], {
+  it("passes the shipped example once the key file it names exists", async () => {
+    // The example's key lives at /etc/sunbeam-bot/gerrit_ed25519; here, in a temp dir, with a free port.
+    const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+    const key = join(dir, "gerrit_ed25519");
+    writeFileSync(key, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    const file = join(dir, "config.yaml");
+    writeFileSync(
+      file,
+      readFileSync("deploy/config.example.yaml", "utf8")
+        .replace("/etc/sunbeam-bot/gerrit_ed25519", key)
+        .replace("/etc/sunbeam-bot/cycle-actions.yaml", join(process.cwd(), "deploy", "cycle-actions.yaml"))
+        .replace("/var/lib/sunbeam-bot/", `${dir}/state/`)
+        .replace("port: 8080", `port: ${await freePort()}`),
+    );
+    const r = await runCli(["config", "check", "--config", file], {
       env: { GERRIT_HTTP_PASSWORD: "x-example-pw" },
     });
     expect(r.stderr).toBe("");

@@ -88,6 +88,12 @@ describe("queue dashboard", () => {
     const page = await get(port, "/ops/bull", auth);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    // Not frameable, and the page's Google Fonts link is blocked (no request leaves for another site).
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    const csp = page.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toMatch(/style-src 'self' 'unsafe-inline';/);
+    expect(csp).not.toMatch(/googleapis|https:/);
     expect(page.body).toContain('<base href="/ops/bull/"');
     expect(page.body).toContain("sunbeam-bot queues");
     // What the browser loads next: the scripts (relative to <base>) and the queue list.

@@ -26,7 +26,9 @@ const METRICS = `
   sunbeam_bot_triage_outcomes_total sunbeam_bot_launchpad_writes_total
   sunbeam_bot_registry_polls_total sunbeam_bot_oci_announcements_total
   sunbeam_bot_commands_total process_resident_memory_bytes
-  nodejs_eventloop_lag_seconds
+  nodejs_eventloop_lag_seconds sunbeam_bot_dependency_errors_total
+  sunbeam_bot_oldest_waiting_job_age_seconds sunbeam_bot_redis_up sunbeam_bot_chat_connected
+  sunbeam_bot_ready_check sunbeam_bot_last_event_timestamp_seconds sunbeam_bot_build_info
 `
   .trim()
   .split(/\s+/);
@@ -103,11 +105,21 @@ function unit(): Map<string, string[]> {
   return keys;
 }
 
-/** `[node, bin/sunbeam-bot.js, …]` → the part after the node binary, which must be START. */
+/**
+ * `[node, bin/sunbeam-bot.js, …]` → the part after the node binary, which must be START. An init in front
+ * (`tini --`) or `/usr/bin/env` looking node up on PATH is allowed; a hard-coded /usr/bin/node is not (on
+ * Debian 12 that is Node 20, below the floor).
+ */
 function afterNode(argv: string[]): string[] {
-  expect(argv[0], `${argv.join(" ")} starts with node`).toMatch(/(^|\/)node$/);
-  return argv.slice(1);
+  let rest = argv;
+  if (rest[0] === "tini" && rest[1] === "--") rest = rest.slice(2);
+  if (rest[0] === "/usr/bin/env") rest = rest.slice(1);
+  expect(rest[0], `${argv.join(" ")} starts with node`).toBe("node");
+  return rest.slice(1);
 }
+
+/** Where every deployment keeps the monorepo clone. */
+const STATE_DIR = "/var/lib/sunbeam-bot";
 
 describe("deploy files", () => {
   it("every YAML document under deploy/ parses", () => {
@@ -326,7 +338,63 @@ describe("deploy files", () => {
       exec,
     ])
       expect(afterNode(argv)).toEqual(START);
+    // PID 1 in a container must reap git's children and forward SIGTERM: tini, in every container start.
+    for (const argv of [entry, b.entrypoint, c.command]) expect(argv.slice(0, 2)).toEqual(["tini", "--"]);
     expect(final.find((l) => l.startsWith("WORKDIR "))).toBe("WORKDIR /app");
     expect(unit().get("WorkingDirectory")).toHaveLength(1);
+  });
+
+  it("the image installs git and tini and makes the state directory the bot's user can write", () => {
+    const { final } = dockerfile();
+    const installs = final
+      .filter((l) => /^RUN .*apt-get install/.test(l))
+      .flatMap((l) => l.split(/\s+/))
+      .filter((w) => /^[a-z][\w.+-]*$/.test(w));
+    for (const pkg of ["git", "tini", "ca-certificates"]) expect(installs).toContain(pkg);
+    const user = (final.filter((l) => l.startsWith("USER ")).at(-1) ?? "").split(/\s+/)[1];
+    const mk = final.find((l) => l.startsWith("RUN ") && l.includes(`mkdir -p ${STATE_DIR}`)) ?? "";
+    expect(mk).toContain(`chown ${user} ${STATE_DIR}`);
+    // The ownership step runs before USER drops root, or it could not chown.
+    expect(final.indexOf(mk)).toBeLessThan(final.findIndex((l) => l.startsWith("USER ")));
+    expect(final).toContain(`VOLUME ${STATE_DIR}`);
+    // TypeScript is an optional peer of a production dependency: --omit=dev alone still installs it.
+    expect(dockerfile().lines.some((l) => /npm ci .*--omit=dev .*--omit=optional/.test(l))).toBe(true);
+  });
+
+  it("compose, kustomize and systemd each give the state directory a writable place", () => {
+    const b = (docs(join(DEPLOY, "compose.yaml"))[0] as Obj).services.bot;
+    expect(b.read_only).toBe(true);
+    const vol = (b.volumes as string[]).find((v) => v.endsWith(`:${STATE_DIR}`));
+    expect(Object.keys((docs(join(DEPLOY, "compose.yaml"))[0] as Obj).volumes)).toContain(vol?.split(":")[0]);
+    const pod = bot.spec.template.spec;
+    const mount = (pod.containers[0].volumeMounts as Obj[]).find((m) => m.mountPath === STATE_DIR);
+    expect(mount?.readOnly ?? false).toBe(false);
+    const kvol = (pod.volumes as Obj[]).find((v) => v.name === mount?.name);
+    expect(kvol?.emptyDir ?? kvol?.persistentVolumeClaim, "a writable volume").toBeDefined();
+    const u = unit();
+    expect(u.get("StateDirectory")).toEqual(["sunbeam-bot"]);
+    expect(u.get("ProtectSystem")).toEqual(["strict"]);
+    for (const line of [...(u.get("ExecStart") ?? []), ...(u.get("ExecStartPre") ?? [])])
+      expect(line).not.toMatch(/^\/usr\/bin\/node\b/);
+  });
+
+  it("the example configs enable the monorepo inside the state directory", () => {
+    for (const file of [join(DEPLOY, "config.example.yaml"), join(K8S, "config.yaml")]) {
+      const env = { GERRIT_HTTP_PASSWORD: "from-the-environment" };
+      const { config } = validateConfig(docs(file)[0], env, file);
+      expect(config.monorepo?.path, file).toMatch(new RegExp(`^${STATE_DIR}/`));
+      // Without projects the reconnect backfill asks Gerrit for every project on the server.
+      expect(config.gerrit?.projects.length, file).toBeGreaterThan(0);
+    }
+  });
+
+  it("Redis in k8s answers only the bot's pods", () => {
+    const np = ofKind("NetworkPolicy").find((n) => n.metadata.name === "sunbeam-bot-redis") as Obj;
+    const sts = ofKind("StatefulSet")[0] as Obj;
+    for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels))
+      expect(sts.spec.template.metadata.labels[k]).toBe(v);
+    const from = np.spec.ingress[0].from[0].podSelector.matchLabels as Record<string, string>;
+    for (const [k, v] of Object.entries(from)) expect(bot.spec.template.metadata.labels[k]).toBe(v);
+    expect(np.spec.ingress[0].ports[0].port).toBe(6379);
   });
 });

@@ -38,6 +38,13 @@ const FAMILIES: Record<string, { type: string; labels: string[] }> = {
   sunbeam_bot_registry_polls_total: { type: "counter", labels: ["result"] },
   sunbeam_bot_oci_announcements_total: { type: "counter", labels: [] },
   sunbeam_bot_commands_total: { type: "counter", labels: ["command", "result"] },
+  sunbeam_bot_dependency_errors_total: { type: "counter", labels: ["dependency"] },
+  sunbeam_bot_build_info: { type: "gauge", labels: ["version", "node"] },
+  sunbeam_bot_chat_connected: { type: "gauge", labels: ["network"] },
+  sunbeam_bot_last_event_timestamp_seconds: { type: "gauge", labels: ["source"] },
+  sunbeam_bot_oldest_waiting_job_age_seconds: { type: "gauge", labels: ["queue"] },
+  sunbeam_bot_redis_up: { type: "gauge", labels: [] },
+  sunbeam_bot_ready_check: { type: "gauge", labels: ["check"] },
 };
 
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
@@ -102,6 +109,18 @@ describe("health, readiness and metrics", () => {
         .get("sunbeam_bot_jobs")
         ?.samples.some((s) => s.labels.queue === "relay" && s.labels.state === "completed" && s.value >= 1),
     ).toBe(true);
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      fams.get(name)?.samples.find((s) => JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
+    expect(value("sunbeam_bot_redis_up")).toBe(1);
+    expect(value("sunbeam_bot_ready_check", { check: "redis" })).toBe(1);
+    expect(value("sunbeam_bot_chat_connected", { network: "console" })).toBe(1);
+    expect(value("sunbeam_bot_oldest_waiting_job_age_seconds", { queue: "relay" })).toBe(0);
+    expect(value("sunbeam_bot_last_event_timestamp_seconds", { source: "gerrit" })).toBeGreaterThan(
+      Date.now() / 1000 - 60,
+    );
+    // Counters have a series before their first increment, so increase() sees the first failure.
+    expect(value("sunbeam_bot_dependency_errors_total", { dependency: "gerrit" })).toBe(0);
+    expect(fams.get("sunbeam_bot_build_info")?.samples[0]?.labels.node).toBe(process.versions.node);
     expect((await get(port, "/healthz")).status).toBe(200);
   });
 

@@ -12,6 +12,7 @@ import { charmRechecker } from "./service.js";
 import { errorMessage } from "../../core/errors.js";
 import { suggestRechecks } from "./suggest-rechecks.js";
 import type { Logger } from "../../core/log.js";
+import type { Metrics } from "../../core/metrics.js";
 import type { Redis } from "../../core/redis.js";
 import type { Stats } from "../../core/stats.js";
 import type { HandlerTable } from "../../core/worker.js";
@@ -27,7 +28,14 @@ export interface AffectedWiring {
 
 export function wireAffected(
   config: AffectedConfig,
-  deps: { gerrit: GerritClient | undefined; redis: Redis; outbox: Outbox; stats: Stats; log: Logger },
+  deps: {
+    gerrit: GerritClient | undefined;
+    redis: Redis;
+    outbox: Outbox;
+    stats: Stats;
+    log: Logger;
+    metrics?: Metrics;
+  },
 ): AffectedWiring {
   const g = config.gerrit;
   const mono = config.monorepo;
@@ -74,10 +82,15 @@ export function wireAffected(
     // Every replica keeps its own clone, so each fetches on its own timer (a BullMQ scheduler would run on
     // one replica only); the Redis lock in MonorepoSync keeps the remote from being hammered.
     start() {
+      // The sync's outcome is a readiness check: a clone that cannot be made leaves !affected dead.
       const fetch = () =>
-        void sync
-          .fetch()
-          .catch((err: unknown) => deps.log.warn({ err: errorMessage(err) }, "monorepo fetch failed"));
+        void sync.fetch().then(
+          () => deps.metrics?.setCheck("monorepo", true),
+          (err: unknown) => {
+            deps.metrics?.setCheck("monorepo", false);
+            deps.log.warn({ err: errorMessage(err) }, "monorepo fetch failed");
+          },
+        );
       fetch();
       if (mono.fetchMinutes > 0) (timer = setInterval(fetch, mono.fetchMinutes * 60_000)).unref();
     },
