@@ -104,6 +104,8 @@ export default defineFeature({
       services: w.service ? { affected: w.service, charmRecheck: charmRechecker(w.service) } : {},
       start: () => w.start(),
       stop: () => w.stop(),
+      // Only the monorepo's merges matter here: other projects' merges are not even queued.
+      wants: (e) => e.source === "gerrit" && e.project === ctx.config.monorepo?.project,
     };
   },
 });
