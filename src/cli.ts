@@ -1,14 +1,15 @@
 // `sunbeam-bot` subcommands (commander). User errors print one clear message and exit 2, never a stack.
 import { Command, CommanderError } from "commander";
 import { ConfigError, formatProblems } from "./core/config-load.js";
-import { loadConfigFile, validateConfig, type LoadedConfig } from "./app/config-load.js";
+import type { LoadedConfig } from "./app/config-load.js";
 import { UserError, errorMessage } from "./core/errors.js";
-import { createLogger } from "./core/log.js";
-import { formatReplayLine, readLines, replayLines } from "./app/replay.js";
-import { runDemo } from "./app/demo.js";
-import { runBot } from "./app/run.js";
 import { ROLES, parseRoles } from "./core/roles.js";
 import { addToolCommands } from "./app/cli-tools.js";
+
+// Every action imports what it runs when it runs (import()): a one-shot tool never loads the bot, the chat
+// SDKs or the config's every feature, and `run` loads only what the config uses.
+const logger = async (level: string) => (await import("./core/log.js")).createLogger({ level });
+const configLoader = () => import("./app/config-load.js");
 
 function configPath(opt: string | undefined, required: boolean): string | undefined {
   const file = opt ?? process.env.SUNBEAM_BOT_CONFIG;
@@ -16,8 +17,9 @@ function configPath(opt: string | undefined, required: boolean): string | undefi
   return file;
 }
 
-function load(opt: string | undefined): LoadedConfig {
+async function load(opt: string | undefined): Promise<LoadedConfig> {
   const file = configPath(opt, false);
+  const { loadConfigFile, validateConfig } = await configLoader();
   return file ? loadConfigFile(file) : validateConfig({}, process.env, "defaults + environment");
 }
 
@@ -38,8 +40,9 @@ export function buildProgram(): Command {
     .option("--only <roles>", `run only these roles, comma-separated: ${ROLES.join(", ")} (default: all)`)
     .action(async (o: { config?: string; only?: string }) => {
       const roles = o.only === undefined ? undefined : parseRoles(o.only);
-      const loaded = loadConfigFile(configPath(o.config, true) as string);
-      await runBot(loaded, createLogger({ level: loaded.config.log.level }), roles);
+      const loaded = (await configLoader()).loadConfigFile(configPath(o.config, true) as string);
+      const { runBot } = await import("./app/run.js");
+      await runBot(loaded, await logger(loaded.config.log.level), roles);
     });
 
   program
@@ -48,7 +51,8 @@ export function buildProgram(): Command {
       "embedded default: console chat, a private redis-server (unless REDIS_URL is set), bundled sample events",
     )
     .action(async () => {
-      await runDemo({ log: createLogger({ level: process.env.LOG_LEVEL ?? "warn" }) });
+      const { runDemo } = await import("./app/demo.js");
+      await runDemo({ log: await logger(process.env.LOG_LEVEL ?? "warn") });
     });
 
   const config = program.command("config").description("configuration tools");
@@ -57,9 +61,9 @@ export function buildProgram(): Command {
     .description("validate the config file and environment; list every problem")
     .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
     .option("--json", "print one JSON document")
-    .action((o: { config?: string; json?: boolean }) => {
+    .action(async (o: { config?: string; json?: boolean }) => {
       try {
-        const loaded = load(o.config);
+        const loaded = await load(o.config);
         if (o.json) console.log(JSON.stringify({ ok: true, source: loaded.source, problems: [] }));
         else console.log(`config OK: ${loaded.source}`);
       } catch (err) {
@@ -78,8 +82,9 @@ export function buildProgram(): Command {
     .argument("<file>", "a JSONL file of stream-events lines")
     .option("-c, --config <file>", "use this config's Gerrit bot accounts and URL")
     .option("--json", "print one JSON object per input line")
-    .action((file: string, o: { config?: string; json?: boolean }) => {
-      const gerrit = o.config ? loadConfigFile(o.config).config.gerrit : undefined;
+    .action(async (file: string, o: { config?: string; json?: boolean }) => {
+      const gerrit = o.config ? (await configLoader()).loadConfigFile(o.config).config.gerrit : undefined;
+      const { formatReplayLine, readLines, replayLines } = await import("./app/replay.js");
       const results = replayLines(readLines(file), {
         botUser: gerrit?.botUser ?? "sunbeam-bot",
         botAccounts: gerrit?.botAccounts ?? ["zuul"],
