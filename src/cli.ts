@@ -1,6 +1,5 @@
 // `sunbeam-bot` subcommands (commander). User errors print one clear message and exit 2, never a stack.
 import { Command, CommanderError } from "commander";
-import { ConfigError, formatProblems } from "./core/config-load.js";
 import type { LoadedConfig } from "./app/config-load.js";
 import { UserError, errorMessage } from "./core/errors.js";
 import { ROLES, parseRoles } from "./core/roles.js";
@@ -67,6 +66,7 @@ export function buildProgram(): Command {
         if (o.json) console.log(JSON.stringify({ ok: true, source: loaded.source, problems: [] }));
         else console.log(`config OK: ${loaded.source}`);
       } catch (err) {
+        const { ConfigError } = await import("./core/config-load.js");
         if (o.json && err instanceof ConfigError) {
           console.log(JSON.stringify({ ok: false, source: err.source, problems: err.problems }));
           process.exitCode = 2;
@@ -104,6 +104,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    // Loaded only now: config-load brings ioredis (URL checks), which a CLI tool need not load.
+    const { ConfigError, formatProblems } = await import("./core/config-load.js");
     if (err instanceof ConfigError) {
       console.error(
         `config: ${err.source}: ${err.problems.length} problem(s)\n${formatProblems(err.problems)}`,
