@@ -21,10 +21,11 @@ function loadedBy(args: string[], env: NodeJS.ProcessEnv, until?: (stderr: strin
     });
     let stdout = "";
     let stderr = "";
+    let killed = false;
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
-      if (until?.(stderr)) child.kill("SIGTERM");
+      if (!killed && until?.(stderr)) killed = child.kill("SIGTERM");
     });
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
