@@ -23,7 +23,8 @@ export async function burstToSlack(url: string, prefix: string, events = 100): P
       chat: { slack: { apiUrl: slack.apiUrl } },
       rooms: { team: { network: "slack", id: "C0BENCH" } },
       relay: [{ room: "team" }],
-      gerrit: { url: "https://review.example.org", settleSeconds: 0 },
+      // The shipped defaults: coalesceSeconds 3, settleSeconds 5 (no longer applied to the relay).
+      gerrit: { url: "https://review.example.org" },
     },
     { SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.appToken },
     "bench",

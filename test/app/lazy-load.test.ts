@@ -59,7 +59,7 @@ describe("load what is used", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ files: ["charms/keystone-k8s/src/charm.py"] });
     expect(r.modules.some((m) => m.endsWith("/integrations/monorepo/monorepo.js"))).toBe(true);
-    for (const pkg of ["bullmq", "ioredis", "@slack/bolt", "matrix-js-sdk", "prom-client", "ssh2"])
+    for (const pkg of ["bullmq", "ioredis", "axios", "@slack/bolt", "matrix-js-sdk", "prom-client", "ssh2"])
       expect(has(r.modules, pkg), pkg).toBe(false);
     expect(r.modules.some((m) => m.endsWith("/dist/src/main.js"))).toBe(false);
   });
