@@ -2,7 +2,7 @@
 import { validateConfig } from "../src/app/config-load.js";
 import { createLogger } from "../src/core/log.js";
 import { Bot } from "../src/main.js";
-import { adaptersFor } from "../src/app/run.js";
+import { adaptersFor, chatModules } from "../src/app/run.js";
 import { parseGerritLine } from "../src/integrations/gerrit/parse.js";
 import { FakeSlack } from "../test/fakes/slack-api.js";
 
@@ -23,13 +23,15 @@ export async function burstToSlack(url: string, prefix: string, events = 100): P
       chat: { slack: { apiUrl: slack.apiUrl } },
       rooms: { team: { network: "slack", id: "C0BENCH" } },
       relay: [{ room: "team" }],
-      gerrit: { url: "https://review.example.org", settleSeconds: 0 },
+      // The shipped defaults: coalesceSeconds 3, settleSeconds 5 (no longer applied to the relay).
+      gerrit: { url: "https://review.example.org" },
     },
     { SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.appToken },
     "bench",
   );
   const log = createLogger({ level: "error" });
-  const bot = new Bot({ loaded, log, adapters: (redis) => adaptersFor(loaded, redis, log) });
+  const modules = await chatModules(loaded);
+  const bot = new Bot({ loaded, log, adapters: (redis) => adaptersFor(loaded, redis, log, modules) });
   await bot.start();
   const t0 = performance.now();
   for (let i = 0; i < events; i++) {

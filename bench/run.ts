@@ -7,8 +7,14 @@ import { benchAffected } from "./affected.js";
 import { triageEvaluatorBench } from "./triage.js";
 import { benchDemoFirstPrompt } from "./demo.js";
 import { redosBench } from "./redos.js";
+import { isolatedLatency } from "./user-latency.js";
+import { redisBytesPerEvent } from "./redis-bytes.js";
+import { idleProcess } from "./idle.js";
+import { benchCli } from "./cli.js";
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const roundAll = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "number" ? round(v) : v])) as T;
 
 async function main(): Promise<void> {
   const n = Number(process.env.BENCH_EVENTS ?? 3000);
@@ -46,18 +52,60 @@ async function main(): Promise<void> {
       deliveredSeconds: round(coalesced.deliveredSeconds),
       note: "events/s parse → enqueue → relay → the room's buffer; digests posted once per 1 s window (deliveredSeconds: until the last digest was sent)",
     };
-    const ssh = await gerritSshPipeline(redis.url, n, "ssh");
+    // What operators feel: one event alone in its room's window, with the shipped defaults.
+    const iso = await isolatedLatency(redis.url, "iso", Number(process.env.BENCH_ISOLATED ?? 100));
+    const isoBare = await bareBullmq(redis.url, Number(process.env.BENCH_ISOLATED ?? 100), "iso-bare", 20);
+    report.userLatency = {
+      isolatedP50Ms: round(iso.p50ms),
+      isolatedP99Ms: round(iso.p99ms),
+      bareBullmqP50Ms: round(isoBare.p50ms),
+      bareBullmqP99Ms: round(isoBare.p99ms),
+      p50Ratio: round(iso.p50ms / isoBare.p50ms),
+      events: iso.events,
+      note: "stream line (before parse) → chat send, shipped defaults (coalesceSeconds 3, settleSeconds 5), each event the first in its room's window, 20 events/s; baseline: a bare BullMQ add → worker round trip at the same rate",
+    };
+    const sshRate = Number(process.env.BENCH_SSH_RATE ?? 100);
+    const ssh = await gerritSshPipeline(redis.url, sshRate * 10, "ssh", sshRate);
+    const sshBare = await bareBullmq(redis.url, sshRate * 10, "ssh-bare", sshRate);
     report.gerritSsh = {
       eventsPerSecond: round(ssh.perSecond, 0),
-      ratioToBareBullmq: round(ssh.perSecond / bare.perSecond),
+      offeredEventsPerSecond: sshRate,
       latencyMs: { p50: round(ssh.p50ms), p99: round(ssh.p99ms) },
-      note: "emit at the fake SSH server → ssh2 client → parse → Redis queues → relay → chat-out → chat, bursts of 50",
+      bareLatencyMs: { p50: round(sshBare.p50ms), p99: round(sshBare.p99ms) },
+      p50Ratio: round(ssh.p50ms / sshBare.p50ms),
+      note: "emit at the fake SSH server → ssh2 client → parse → seen-keys → Redis queues → relay → chat-out → chat, at a steady rate (coalesceSeconds 0: one message per event); baseline: bare BullMQ at the same rate",
     };
     const burst = await burstToSlack(redis.url, "burst");
     report.burst = {
       ...burst,
       seconds: round(burst.seconds),
-      note: "100 events to one Slack channel; the fake answers 429 to posts closer than 1 s",
+      note: "100 events to one Slack channel with the shipped defaults (coalesceSeconds 3: the first at once, the rest in one digest); seconds: until the last message; the fake answers 429 to posts closer than 1 s",
+    };
+    const bytes = await redisBytesPerEvent(
+      redis.url,
+      "bytes",
+      Number(process.env.BENCH_BYTES_EVENTS ?? 1000),
+    );
+    report.redis = {
+      bytesPerUnfollowedEvent: round(bytes.bytesPerUnfollowedEvent, 0),
+      bytesPerFollowedEvent: round(bytes.bytesPerFollowedEvent, 0),
+      events: bytes.events,
+      note: "used_memory growth per comment-added event through the SSH intake with the shipped defaults, once every job is done (kept keepDays); unfollowed: a project no rule or subscription names",
+    };
+    const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+    const bareIdle = await idleProcess(redis.url, "bare", idleSeconds);
+    const botIdle = await idleProcess(redis.url, "bot", idleSeconds);
+    report.idle = {
+      rssRatio: round(botIdle.rssMb / bareIdle.rssMb),
+      cpuRatio: round(botIdle.cpuMsPerSecond / bareIdle.cpuMsPerSecond),
+      connections: botIdle.connections,
+      bot: roundAll(botIdle),
+      bareWorker: roundAll(bareIdle),
+      note: `each in its own process, ${idleSeconds} s idle after start; bot: as \`sunbeam-bot run\` with the console network and one relay rule; bare: one ioredis connection, one BullMQ Queue and Worker`,
+    };
+    report.cli = {
+      ...roundAll(await benchCli(Number(process.env.BENCH_CHARMS ?? 1000))),
+      note: "`sunbeam-bot affected --repo CLONE --rev HEAD^..HEAD --json` as a process, median of 5; cold: empty model cache, warm: the commit's model on disk; baseline: `git diff --name-only HEAD^ HEAD`; nodeBareMs: `node -e 0` on the same machine at the same time",
     };
     report.triage = {
       ...triageEvaluatorBench(),

@@ -1,21 +1,21 @@
 // `sunbeam-bot` subcommands (commander). User errors print one clear message and exit 2, never a stack.
 import { Command, CommanderError } from "commander";
-import { ConfigError, formatProblems } from "./core/config-load.js";
-import { loadConfigFile, validateConfig, type LoadedConfig } from "./app/config-load.js";
+import type { LoadedConfig } from "./app/config-load.js";
 import { UserError, errorMessage } from "./core/errors.js";
-import { createLogger } from "./core/log.js";
-import { formatReplayLine, readLines, replayLines } from "./app/replay.js";
-import { runDemo } from "./app/demo.js";
-import { runBot } from "./app/run.js";
 import { ROLES, parseRoles } from "./core/roles.js";
 import { addToolCommands } from "./app/cli-tools.js";
-import { fileProblems, portProblems } from "./app/config-host.js";
 
 /** Throws the files' problems (a missing key, an unwritable clone path) as one ConfigError. */
-function checkFiles(loaded: LoadedConfig): void {
-  const problems = fileProblems(loaded.config);
-  if (problems.length > 0) throw new ConfigError(loaded.source, problems);
+async function checkFiles(loaded: LoadedConfig): Promise<void> {
+  const problems = (await import("./app/config-host.js")).fileProblems(loaded.config);
+  if (problems.length > 0)
+    throw new (await import("./core/config-load.js")).ConfigError(loaded.source, problems);
 }
+
+// Every action imports what it runs when it runs (import()): a one-shot tool never loads the bot, the chat
+// SDKs or the config's every feature, and `run` loads only what the config uses.
+const logger = async (level: string) => (await import("./core/log.js")).createLogger({ level });
+const configLoader = () => import("./app/config-load.js");
 
 function configPath(opt: string | undefined, required: boolean): string | undefined {
   const file = opt ?? process.env.SUNBEAM_BOT_CONFIG;
@@ -23,8 +23,9 @@ function configPath(opt: string | undefined, required: boolean): string | undefi
   return file;
 }
 
-function load(opt: string | undefined): LoadedConfig {
+async function load(opt: string | undefined): Promise<LoadedConfig> {
   const file = configPath(opt, false);
+  const { loadConfigFile, validateConfig } = await configLoader();
   return file ? loadConfigFile(file) : validateConfig({}, process.env, "defaults + environment");
 }
 
@@ -45,9 +46,10 @@ export function buildProgram(): Command {
     .option("--only <roles>", `run only these roles, comma-separated: ${ROLES.join(", ")} (default: all)`)
     .action(async (o: { config?: string; only?: string }) => {
       const roles = o.only === undefined ? undefined : parseRoles(o.only);
-      const loaded = loadConfigFile(configPath(o.config, true) as string);
-      checkFiles(loaded);
-      await runBot(loaded, createLogger({ level: loaded.config.log.level }), roles);
+      const loaded = (await configLoader()).loadConfigFile(configPath(o.config, true) as string);
+      await checkFiles(loaded);
+      const { runBot } = await import("./app/run.js");
+      await runBot(loaded, await logger(loaded.config.log.level), roles);
     });
 
   program
@@ -56,7 +58,8 @@ export function buildProgram(): Command {
       "embedded default: console chat, a private redis-server (unless REDIS_URL is set), bundled sample events",
     )
     .action(async () => {
-      await runDemo({ log: createLogger({ level: process.env.LOG_LEVEL ?? "warn" }) });
+      const { runDemo } = await import("./app/demo.js");
+      await runDemo({ log: await logger(process.env.LOG_LEVEL ?? "warn") });
     });
 
   const config = program.command("config").description("configuration tools");
@@ -70,15 +73,18 @@ export function buildProgram(): Command {
     .option("--no-port-check", "skip checking that http.port is free (e.g. while the bot is running)")
     .action(async (o: { config?: string; json?: boolean; portCheck: boolean }) => {
       try {
-        const loaded = load(o.config);
+        const loaded = await load(o.config);
+        const { fileProblems, portProblems } = await import("./app/config-host.js");
         const problems = [
           ...fileProblems(loaded.config),
           ...(o.portCheck ? await portProblems(loaded.config) : []),
         ];
-        if (problems.length > 0) throw new ConfigError(loaded.source, problems);
+        if (problems.length > 0)
+          throw new (await import("./core/config-load.js")).ConfigError(loaded.source, problems);
         if (o.json) console.log(JSON.stringify({ ok: true, source: loaded.source, problems: [] }));
         else console.log(`config OK: ${loaded.source}`);
       } catch (err) {
+        const { ConfigError } = await import("./core/config-load.js");
         if (o.json && err instanceof ConfigError) {
           console.log(JSON.stringify({ ok: false, source: err.source, problems: err.problems }));
           process.exitCode = 2;
@@ -94,8 +100,9 @@ export function buildProgram(): Command {
     .argument("<file>", "a JSONL file of stream-events lines")
     .option("-c, --config <file>", "use this config's Gerrit bot accounts and URL")
     .option("--json", "print one JSON object per input line")
-    .action((file: string, o: { config?: string; json?: boolean }) => {
-      const gerrit = o.config ? loadConfigFile(o.config).config.gerrit : undefined;
+    .action(async (file: string, o: { config?: string; json?: boolean }) => {
+      const gerrit = o.config ? (await configLoader()).loadConfigFile(o.config).config.gerrit : undefined;
+      const { formatReplayLine, readLines, replayLines } = await import("./app/replay.js");
       const results = replayLines(readLines(file), {
         botUser: gerrit?.botUser ?? "sunbeam-bot",
         botAccounts: gerrit?.botAccounts ?? ["zuul"],
@@ -115,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    // Loaded only now: config-load brings ioredis (URL checks), which a CLI tool need not load.
+    const { ConfigError, formatProblems } = await import("./core/config-load.js");
     if (err instanceof ConfigError) {
       console.error(
         `config: ${err.source}: ${err.problems.length} problem(s)\n${formatProblems(err.problems)}`,

@@ -17,6 +17,7 @@ import { Stats } from "./core/stats.js";
 import { Workers, settlesWithin, type HandlerTable } from "./core/worker.js";
 import type { FeatureParts } from "./core/feature.js";
 import { FEATURES, ROUTES } from "./features.js";
+import { CORE_ROUTES, routesFor, type Route } from "./core/routes.js";
 import { UserError, errorMessage } from "./core/errors.js";
 import { startHttp, type HttpServer } from "./core/http-server.js";
 import { botRoutes, dashboardRoutes } from "./app/http-routes.js";
@@ -53,6 +54,8 @@ export class Bot {
   readonly gerrit: GerritClient | undefined;
   readonly sources: Source[];
   private readonly features: FeatureParts[];
+  /** Per feature: its routes and what it wants of them (intake asks before queueing). */
+  private readonly intake: { routes: readonly Route[]; wants: FeatureParts["wants"] }[];
   private readonly serviceTable: CommandServices;
   private readonly workers: Workers;
   /** The networks and the chat-out sender, run by the holder of the chat lease. */
@@ -129,6 +132,10 @@ export class Bot {
       Object.assign(this.serviceTable, parts.services ?? {});
       return parts;
     });
+    this.intake = FEATURES.map((f, i) => ({
+      routes: f.routes,
+      wants: this.features[i]?.wants?.bind(this.features[i]),
+    }));
     const workerOpts = {
       connection: this.redis,
       prefix: config.redis.prefix,
@@ -254,12 +261,27 @@ export class Bot {
     return Object.fromEntries(this.leases.map((l) => [l.name, l.held]));
   }
 
-  /** Records an event and puts it on the queues its routes name. Sources call only this. */
+  /**
+   * Records an event and puts it on the queues of the features that want it. Sources call only this. An
+   * event no feature wants (another project's, ≈98% of OpenDev's stream) is counted and nothing more: no
+   * job and no kept copy; the source's small seen-key alone dedupes it.
+   */
   async ingest(event: BotEvent): Promise<QueueName[]> {
     this.metrics.recordEvent(event.source, event.kind);
     // Bookkeeping is batched in memory (Stats); only the enqueue is a round trip on the hot path.
     this.stats.recordEvent(event);
-    return this.queues.enqueueEvent(event);
+    const routes = await this.wantedRoutes(event);
+    return routes.length > 0 ? this.queues.enqueueEvent(event, routes) : [];
+  }
+
+  /** The routes an event takes: the bot's own, and each feature's when the feature wants the event. */
+  private async wantedRoutes(event: BotEvent): Promise<Route[]> {
+    const out = routesFor(event, CORE_ROUTES);
+    for (const f of this.intake) {
+      const rs = routesFor(event, f.routes);
+      if (rs.length > 0 && (await (f.wants?.(event) ?? true))) out.push(...rs);
+    }
+    return out;
   }
 
   private async onChatMessage(m: IncomingMessage): Promise<void> {

@@ -3,19 +3,15 @@
 import type { Command } from "commander";
 import type { LoadedConfig } from "./config-load.js";
 import { UserError } from "../core/errors.js";
-import { createLogger } from "../core/log.js";
-import { ociBump, ociCheck, ociPropose, skippedText } from "../features/oci/cli.js";
-import { affectedCli } from "../features/affected/cli.js";
-import { recheckPlanCli } from "../features/affected/recheck-cli.js";
-import { triageCli } from "../features/triage/cli.js";
-import { launchpadLogin } from "../features/triage/login.js";
-import { summaryCli } from "../features/summary/cli.js";
-import { GerritClient } from "../integrations/gerrit/client.js";
-import { gerritCredentials } from "./gerrit-intake.js";
-import { ociSettings } from "../features/oci/config.js";
-import { passwordLogin } from "../chat/matrix.js";
 
-export function addToolCommands(program: Command, load: (opt: string | undefined) => LoadedConfig): void {
+// Each action imports its feature's CLI module when it runs (import()): `affected --rev` loads git and the
+// model, not the bot, the chat SDKs or the other features.
+const logger = async (level: string) => (await import("../core/log.js")).createLogger({ level });
+
+export function addToolCommands(
+  program: Command,
+  load: (opt: string | undefined) => Promise<LoadedConfig>,
+): void {
   program
     .command("affected")
     .description(
@@ -41,12 +37,16 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
         config?: string;
         json?: boolean;
       }) => {
-        const loaded = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config) : undefined;
+        const loaded = o.config || process.env.SUNBEAM_BOT_CONFIG ? await load(o.config) : undefined;
         const g = loaded?.config.gerrit;
         const gerrit =
           o.change !== undefined && loaded && g
-            ? new GerritClient({ url: g.url, ...gerritCredentials(loaded.config, loaded.secrets) })
+            ? new (await import("../integrations/gerrit/client.js")).GerritClient({
+                url: g.url,
+                ...(await import("./gerrit-intake.js")).gerritCredentials(loaded.config, loaded.secrets),
+              })
             : undefined;
+        const { affectedCli } = await import("../features/affected/cli.js");
         const layout = loaded?.config.monorepo?.layout;
         const r = await affectedCli({
           repo: o.repo,
@@ -89,13 +89,14 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
         config?: string;
         json?: boolean;
       }) => {
-        const cfg = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config : undefined;
+        const cfg = o.config || process.env.SUNBEAM_BOT_CONFIG ? (await load(o.config)).config : undefined;
         const hours = o.maxFailureAgeHours !== undefined ? Number(o.maxFailureAgeHours) : undefined;
         if (hours !== undefined && !(hours > 0)) {
           throw new UserError(`--max-failure-age-hours wants a positive number, got ${o.maxFailureAgeHours}`);
         }
         const maxAge = hours ?? cfg?.recheck.maxFailureAgeHours;
         const ci = cfg?.recheck.ciAccounts;
+        const { recheckPlanCli } = await import("../features/affected/recheck-cli.js");
         const r = await recheckPlanCli({
           repo: o.repo,
           trigger: o.trigger,
@@ -132,7 +133,9 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
         json?: boolean;
         ignoreSkip?: boolean;
       }) => {
-        const lp = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config.launchpad : undefined;
+        const lp =
+          o.config || process.env.SUNBEAM_BOT_CONFIG ? (await load(o.config)).config.launchpad : undefined;
+        const { triageCli } = await import("../features/triage/cli.js");
         const checklist = o.checklist ?? lp?.checklistFile;
         const r = await triageCli({
           json: Boolean(o.json),
@@ -159,6 +162,7 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
     )
     .option("--consumer-key <name>", "must equal launchpad.consumerKey", "sunbeam-bot")
     .action(async (o: { webRoot: string; consumerKey: string }) => {
+      const { launchpadLogin } = await import("../features/triage/login.js");
       const r = await launchpadLogin({
         webRoot: o.webRoot,
         consumerKey: o.consumerKey,
@@ -182,8 +186,10 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
     .option("--json", "print one JSON document")
     .action(
       async (o: { config?: string; since?: string; actions?: string; check?: boolean; json?: boolean }) => {
-        const { config, secrets } = load(o.config);
+        const { config, secrets } = await load(o.config);
         const g = config.gerrit;
+        const { summaryCli } = await import("../features/summary/cli.js");
+        const { gerritCredentials } = await import("./gerrit-intake.js");
         const r = await summaryCli({
           summary: config.summary,
           actionsFile: o.actions,
@@ -197,7 +203,7 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
               }
             : {}),
           launchpad: { apiRoot: config.launchpad?.apiRoot, projects: config.launchpad?.projects },
-          log: createLogger({ level: process.env.LOG_LEVEL ?? "warn" }),
+          log: await logger(process.env.LOG_LEVEL ?? "warn"),
         });
         console.log(r.output);
         process.exitCode = r.exitCode;
@@ -211,9 +217,11 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
     .option("-c, --config <file>", "config file (default: $SUNBEAM_BOT_CONFIG)")
     .option("--json", "print one JSON document")
     .action(async (o: { config?: string; json?: boolean }) => {
-      const { config } = load(o.config);
+      const { config } = await load(o.config);
       if (!config.oci)
         throw new UserError("the config has no oci section (registries, monorepo or images to watch)");
+      const { ociCheck } = await import("../features/oci/cli.js");
+      const { ociSettings } = await import("../features/oci/config.js");
       const r = await ociCheck({
         ...ociSettings(config.oci),
         redisUrl: config.redis.url,
@@ -232,7 +240,8 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
     .option("--rev <rev>", "read the charms at this revision", "HEAD")
     .option("-c, --config <file>", "registries allowed (default: ghcr.io and Docker Hub)")
     .action(async (o: { repo: string; image?: string; digest?: boolean; rev: string; config?: string }) => {
-      const c = o.config || process.env.SUNBEAM_BOT_CONFIG ? load(o.config).config.oci : undefined;
+      const c = o.config || process.env.SUNBEAM_BOT_CONFIG ? (await load(o.config)).config.oci : undefined;
+      const { ociBump, skippedText } = await import("../features/oci/cli.js");
       const r = await ociBump({
         repoDir: o.repo,
         rev: o.rev,
@@ -256,15 +265,17 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
     .option("--json", "print one JSON document")
     .action(async (o: { dryRun?: boolean; push?: boolean; config?: string; json?: boolean }) => {
       if (o.push && o.dryRun) throw new UserError("--push and --dry-run exclude each other");
-      const { config, secrets } = load(o.config);
+      const { config, secrets } = await load(o.config);
       if (!config.oci) throw new UserError("the config has no oci section");
       const g = config.gerrit;
+      const { ociPropose } = await import("../features/oci/cli.js");
+      const { gerritCredentials } = await import("./gerrit-intake.js");
       const r = await ociPropose({
         oci: config.oci,
         ...(g ? { gerrit: { url: g.url, ...gerritCredentials(config, secrets) } } : {}),
         dryRun: !o.push,
         json: Boolean(o.json),
-        log: createLogger({ level: "warn" }),
+        log: await logger("warn"),
       });
       console.log(r.output);
       process.exitCode = r.exitCode;
@@ -280,7 +291,8 @@ export function addToolCommands(program: Command, load: (opt: string | undefined
       // The password comes from MATRIX_PASSWORD or the first line of stdin, never from the command line.
       const password = process.env.MATRIX_PASSWORD ?? (await firstLine(process.stdin));
       if (!password) throw new UserError("no password: set MATRIX_PASSWORD or pipe it on stdin");
-      const r = await passwordLogin(o.homeserver, o.user, password, createLogger({ level: "warn" }));
+      const { passwordLogin } = await import("../chat/matrix.js");
+      const r = await passwordLogin(o.homeserver, o.user, password, await logger("warn"));
       console.log(JSON.stringify({ userId: r.userId, deviceId: r.deviceId, accessToken: r.accessToken }));
     });
 }

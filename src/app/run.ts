@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import type { ChatAdapter } from "../chat/adapter.js";
 import { UserError } from "../core/errors.js";
-import { MatrixAdapter } from "../chat/matrix.js";
-import { SlackAdapter } from "../chat/slack.js";
+import type * as MatrixModule from "../chat/matrix.js";
+import type * as SlackModule from "../chat/slack.js";
 import { RedisSyncStore } from "../chat/sync-store.js";
 import { keyFor, type Redis } from "../core/redis.js";
 import { ConsoleAdapter } from "../chat/console.js";
@@ -12,18 +12,39 @@ import type { Logger } from "../core/log.js";
 import { Bot } from "../main.js";
 import type { Role } from "../core/roles.js";
 
-/** Builds the chat adapters the config enables; Redis holds the Matrix sync position. */
-export function adaptersFor(loaded: LoadedConfig, redis: Redis, log: Logger): ChatAdapter[] {
+/** The chat SDK modules the config enables: each network's SDK is loaded only when it is configured. */
+export interface ChatModules {
+  matrix?: typeof MatrixModule;
+  slack?: typeof SlackModule;
+}
+
+export async function chatModules(loaded: LoadedConfig): Promise<ChatModules> {
   const { config, secrets } = loaded;
+  const [matrix, slack] = await Promise.all([
+    config.chat.matrix?.enabled && secrets.matrixAccessToken ? import("../chat/matrix.js") : undefined,
+    config.chat.slack?.enabled && secrets.slackBotToken ? import("../chat/slack.js") : undefined,
+  ]);
+  return { ...(matrix ? { matrix } : {}), ...(slack ? { slack } : {}) };
+}
+
+/** Builds the chat adapters the config enables (from chatModules); Redis holds the Matrix sync position. */
+export function adaptersFor(
+  loaded: LoadedConfig,
+  redis: Redis,
+  log: Logger,
+  modules: ChatModules,
+): ChatAdapter[] {
+  const { config, secrets } = loaded;
+  const { matrix: MatrixSdk, slack: SlackSdk } = modules;
   const adapters: ChatAdapter[] = [];
   const roomsOn = (network: string) =>
     Object.values(config.rooms)
       .filter((r) => r.network === network)
       .map((r) => r.id);
   const m = config.chat.matrix;
-  if (m?.enabled && secrets.matrixAccessToken) {
+  if (m?.enabled && secrets.matrixAccessToken && MatrixSdk) {
     adapters.push(
-      new MatrixAdapter({
+      new MatrixSdk.MatrixAdapter({
         homeserver: m.homeserver,
         userId: m.userId,
         accessToken: secrets.matrixAccessToken,
@@ -37,9 +58,9 @@ export function adaptersFor(loaded: LoadedConfig, redis: Redis, log: Logger): Ch
     );
   }
   const sl = config.chat.slack;
-  if (sl?.enabled && secrets.slackBotToken) {
+  if (sl?.enabled && secrets.slackBotToken && SlackSdk) {
     adapters.push(
-      new SlackAdapter({
+      new SlackSdk.SlackAdapter({
         botToken: secrets.slackBotToken,
         ...(secrets.slackAppToken ? { appToken: secrets.slackAppToken } : {}),
         ...(secrets.slackSigningSecret ? { signingSecret: secrets.slackSigningSecret } : {}),
@@ -75,11 +96,12 @@ function gerritKey(loaded: LoadedConfig): { gerritKey?: Buffer } {
 }
 
 export async function runBot(loaded: LoadedConfig, log: Logger, roles?: readonly Role[]): Promise<void> {
+  const modules = await chatModules(loaded);
   const bot = new Bot({
     loaded,
     log,
     ...(roles ? { roles } : {}),
-    adapters: (redis) => adaptersFor(loaded, redis, log),
+    adapters: (redis) => adaptersFor(loaded, redis, log, modules),
     ...gerritKey(loaded),
   });
   // Listen before starting: /readyz may answer while start() still runs, and a SIGTERM then (a rolling

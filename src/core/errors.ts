@@ -1,5 +1,12 @@
 // Error classes whose type decides what happens next: reply to the user, fail the job, or retry it.
-import { UnrecoverableError } from "bullmq";
+import { createRequire } from "node:module";
+import type { UnrecoverableError as BullUnrecoverable } from "bullmq";
+
+// BullMQ's index takes most of a one-shot CLI's start to load; its error class is one small file, the very
+// class object the index exports (test/core/errors.test.ts holds this), so a CLI tool never loads BullMQ.
+const { UnrecoverableError } = createRequire(import.meta.url)(
+  "bullmq/dist/cjs/classes/errors/unrecoverable-error.js",
+) as { UnrecoverableError: typeof BullUnrecoverable };
 
 /** A mistake by the person using the bot or the CLI: shown as-is, never retried, no stack trace. */
 export class UserError extends Error {

@@ -41,6 +41,11 @@ export interface FeatureParts {
   services?: Partial<CommandServices>;
   /** Upserts (or removes) its BullMQ job schedulers: run by the scheduler role. */
   schedule?(): Promise<void>;
+  /**
+   * Intake asks this for each event one of its routes names: false and the event is not queued for it (no
+   * job, no kept copy). Absent: every routed event is wanted.
+   */
+  wants?(event: BotEvent): boolean | Promise<boolean>;
   /** Timers of its own (the monorepo fetch): run by the workers role. */
   start?(): void;
   stop?(): void;

@@ -1,5 +1,5 @@
 // Shared HTTP helper: one place that classifies failures (transient, permanent) and retries with backoff.
-import axios, { type AxiosInstance, type AxiosResponse, type Method } from "axios";
+import type { AxiosInstance, AxiosResponse, AxiosStatic, Method } from "axios";
 import { PermanentError, RetryLaterError } from "../core/errors.js";
 import { registerSecret, scrubSecrets, type Logger } from "../core/log.js";
 
@@ -175,8 +175,13 @@ export function retryStep(
   return { action: "repeat", delayMs: delay };
 }
 
+// axios and its proxy/form-data dependencies are a third of a one-shot CLI's start (`affected` reads this
+// module for its error class only): loaded at the first request.
+let axiosModule: Promise<AxiosStatic> | undefined;
+const loadAxios = () => (axiosModule ??= import("axios").then((m) => m.default));
+
 export class HttpClient {
-  private readonly http: AxiosInstance;
+  private http: Promise<AxiosInstance> | undefined;
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
@@ -191,30 +196,38 @@ export class HttpClient {
       // A server that echoes its request puts the basic-auth header in its error text: scrub that form too.
       registerSecret(Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString("base64"));
     }
-    this.http = axios.create({
-      baseURL: opts.baseURL,
-      timeout: opts.timeoutMs ?? 30_000,
-      maxContentLength: opts.maxBodyBytes ?? 50 * 1024 * 1024,
-      maxRedirects: 3,
-      // Credentials go through axios' auth option only, never into a URL or an error message.
-      ...(opts.auth ? { auth: opts.auth } : {}),
-      headers: { "User-Agent": "sunbeam-bot", ...opts.headers },
-      // Every status is a response here; classify() decides.
-      validateStatus: () => true,
-      responseType: "text",
-      transformResponse: [(d: unknown) => d],
-    });
+  }
+
+  private client(): Promise<AxiosInstance> {
+    const opts = this.opts;
+    return (this.http ??= loadAxios().then((axios) =>
+      axios.create({
+        baseURL: opts.baseURL,
+        timeout: opts.timeoutMs ?? 30_000,
+        maxContentLength: opts.maxBodyBytes ?? 50 * 1024 * 1024,
+        maxRedirects: 3,
+        // Credentials go through axios' auth option only, never into a URL or an error message.
+        ...(opts.auth ? { auth: opts.auth } : {}),
+        headers: { "User-Agent": "sunbeam-bot", ...opts.headers },
+        // Every status is a response here; classify() decides.
+        validateStatus: () => true,
+        responseType: "text",
+        transformResponse: [(d: unknown) => d],
+      }),
+    ));
   }
 
   /** Performs a request and returns the body text of a 2xx response, or throws a classified error. */
   async request(method: Method, path: string, ro: RequestOptions = {}): Promise<string> {
     const idempotent = ro.idempotent ?? (method === "GET" || method === "HEAD");
     const what = `${this.opts.name} ${method.toUpperCase()} ${path}`;
+    const axios = await loadAxios();
+    const http = await this.client();
     for (let attempt = 0; ; attempt++) {
       let res: AxiosResponse<unknown> | undefined;
       let code: string | undefined;
       try {
-        res = await this.http.request({
+        res = await http.request({
           method,
           url: path,
           params: ro.params,

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/app/config-load.js";
 import { Bot } from "../../src/main.js";
-import { adaptersFor } from "../../src/app/run.js";
+import { adaptersFor, chatModules } from "../../src/app/run.js";
 import { parseGerritLine } from "../../src/integrations/gerrit/parse.js";
 import { FakeHomeserver } from "../fakes/matrix-hs.js";
 import { FakeSlack } from "../fakes/slack-api.js";
@@ -45,7 +45,8 @@ async function setup(extra: Record<string, unknown> = {}) {
     "test",
   );
   const log = quietLogger();
-  const bot = new Bot({ loaded, log, adapters: (redis) => adaptersFor(loaded, redis, log) });
+  const modules = await chatModules(loaded);
+  const bot = new Bot({ loaded, log, adapters: (redis) => adaptersFor(loaded, redis, log, modules) });
   await bot.start();
   await slack.waitUntil(() => slack.connections === 1, 10_000, "socket mode connection");
   cleanup = async () => {

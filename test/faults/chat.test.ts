@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/app/config-load.js";
 import { Bot } from "../../src/main.js";
-import { adaptersFor } from "../../src/app/run.js";
+import { adaptersFor, chatModules } from "../../src/app/run.js";
 import { parseGerritLine } from "../../src/integrations/gerrit/parse.js";
 import { FakeHomeserver } from "../fakes/matrix-hs.js";
 import { FakeSlack } from "../fakes/slack-api.js";
@@ -48,7 +48,8 @@ async function startBot(
   );
   const logs: string[] = [];
   const log = quietLogger(logs);
-  const bot = new Bot({ loaded, log, adapters: (redis) => adaptersFor(loaded, redis, log) });
+  const modules = await chatModules(loaded);
+  const bot = new Bot({ loaded, log, adapters: (redis) => adaptersFor(loaded, redis, log, modules) });
   await bot.start();
   cleanup.push(
     () => dropPrefix(prefix),

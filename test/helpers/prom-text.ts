@@ -17,10 +17,15 @@ const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+-?\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?\s*/gy;
 
+/**
+ * Prometheus reads values with Go's strconv.ParseFloat, which ignores case in NaN and Inf: prom-client
+ * writes "Nan" (an event-loop gauge scraped before its sampler's first tick), and Prometheus takes it.
+ */
 function parseValue(v: string, line: number): number {
-  if (v === "+Inf") return Infinity;
-  if (v === "-Inf") return -Infinity;
-  if (v === "NaN") return NaN;
+  const special = v.toLowerCase();
+  if (special === "+inf" || special === "inf") return Infinity;
+  if (special === "-inf") return -Infinity;
+  if (special === "nan") return NaN;
   const n = Number(v);
   if (Number.isNaN(n)) throw new Error(`line ${line}: bad value ${v}`);
   return n;

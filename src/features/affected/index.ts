@@ -40,10 +40,10 @@ export function wireAffected(
   const g = config.gerrit;
   const mono = config.monorepo;
   if (!mono || !g || !deps.gerrit) {
-    // change-merged is always routed to `merges`: without the feature its jobs are simply done.
+    // Without the feature intake queues no merge (wants), so no `merges` worker (and connection) is needed.
     return {
       service: undefined,
-      handlers: { merges: async () => undefined },
+      handlers: {},
       start: () => undefined,
       stop: () => undefined,
     };
@@ -118,6 +118,9 @@ export default defineFeature({
       services: w.service ? { affected: w.service, charmRecheck: charmRechecker(w.service) } : {},
       start: () => w.start(),
       stop: () => w.stop(),
+      // Only the monorepo's merges matter here: other projects' merges are not even queued.
+      wants: (e) =>
+        w.service !== undefined && e.source === "gerrit" && e.project === ctx.config.monorepo?.project,
     };
   },
 });

@@ -1,4 +1,5 @@
-// Flush handler: when a room's window closes, its buffered lines become one message (or one per thread).
+// Flush handler: when a room's window closes, the lines that followed its first become one message.
+// (FlushJob.bucket is the room's window number.)
 import type { Outbox } from "../../chat/outbox.js";
 import type { BufferedLine } from "./digest.js";
 import { renderDigest } from "./digest.js";

@@ -5,6 +5,7 @@ import type { Logger } from "../../core/log.js";
 import { listTree, readBlobs, revParse } from "./git.js";
 import { DEFAULT_LAYOUT, configPathMatcher, type Layout } from "./layout.js";
 import { parseZuulConfig, type ZuulModel } from "./zuul.js";
+import { readCachedModel, writeCachedModel } from "./model-cache.js";
 
 export interface OciResource {
   resource: string;
@@ -283,7 +284,7 @@ export function clearModelCache(): void {
 
 /**
  * The model of `repo.dir` (a working tree or a bare git dir) at `repo.rev`, read through git only.
- * Cached by commit sha and layout (LRU of a few): the tree at a sha never changes.
+ * Cached by commit sha and layout (LRU of a few, and on disk): the tree at a sha never changes.
  */
 export async function buildModel(
   repo: RepoRef,
@@ -300,12 +301,17 @@ export async function buildModel(
   }
   const started = performance.now();
   const promise = (async () => {
+    // Across processes: the model of a commit on disk (model-cache.ts), so a second CLI run is warm.
+    const stored = readCachedModel(key, sha);
+    if (stored) return stored;
     const tree = await listTree(repo.dir, sha);
     const paths = [...tree.keys()];
     const wanted = filesToRead(paths, layout);
     const blobs = await readBlobs(repo.dir, [...new Set(wanted.map((p) => tree.get(p) as string))]);
     const contents = new Map(wanted.map((p) => [p, blobs.get(tree.get(p) as string) ?? ""]));
-    return assembleModel(sha, paths, contents, layout);
+    const model = assembleModel(sha, paths, contents, layout);
+    writeCachedModel(key, model);
+    return model;
   })();
   cache.set(key, promise);
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);

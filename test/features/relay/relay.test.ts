@@ -27,18 +27,23 @@ afterEach(async () => {
 });
 
 describe("relay coalescing", () => {
-  it("turns a burst for one room into one message with every line once, in event order", async () => {
+  it("posts a burst's first event at once and gathers the rest into one digest, every line once, in order", async () => {
     t = await startTestBot({ extra: { bot: { coalesceSeconds: 0.3 } } });
     const events = Array.from({ length: 50 }, (_, i) => ps(1000 + i, 1, 1764000000 + (49 - i)));
-    await Promise.all(events.map((e) => t?.bot.ingest(e)));
+    await t.bot.ingest(events[0] as GerritEvent);
+    await Promise.all(events.slice(1).map((e) => t?.bot.ingest(e)));
     await t.bot.ingest(events[0] as GerritEvent); // a duplicate in the same burst
-    await t.chat.waitForSent(1);
+    await t.chat.waitForSent(2);
     expect(await t.bot.idle()).toBe(true);
-    expect(t.chat.sent.length).toBeLessThanOrEqual(2);
-    const lines = t.chat.sent.flatMap((m) => m.text.split("\n").filter((l) => l.startsWith("- ")));
-    expect(lines).toHaveLength(50);
-    expect(new Set(lines).size).toBe(50);
-    expect(t.chat.sent[0]?.text).toMatch(/^\*\*50 Gerrit updates\*\*\n- .*proposed 1049,1/);
+    expect(t.chat.sent).toHaveLength(2);
+    // The leading event is a plain line of its own; the followers are one digest, oldest first.
+    expect(t.chat.sent[0]?.text).toMatch(/proposed 1000,1/);
+    expect(t.chat.sent[0]?.text).not.toMatch(/Gerrit updates/);
+    const lines = (t.chat.sent[1]?.text ?? "").split("\n").filter((l) => l.startsWith("- "));
+    expect(lines).toHaveLength(49);
+    expect(new Set(lines).size).toBe(49);
+    expect(t.chat.sent[1]?.text).toMatch(/^\*\*49 Gerrit updates\*\*\n- .*proposed 1049,1/);
+    expect(t.chat.sent[1]?.text).not.toMatch(/proposed 1000,1/);
   });
 
   it("threads the updates of one change under its first message where the network has threads", async () => {
