@@ -285,7 +285,8 @@ export class Bot {
   }
 
   private async onChatMessage(m: IncomingMessage): Promise<void> {
-    const event = commandEvent(m, this.opts.loaded.config.bot);
+    const bot = this.opts.loaded.config.bot;
+    const event = commandEvent(m, bot, this.startedAt - bot.historySeconds * 1000);
     if (!event) return;
     try {
       await this.ingest(event);

@@ -3,12 +3,19 @@ import type { ChatCommandEvent } from "../core/events.js";
 import type { IncomingMessage } from "./adapter.js";
 import { MAX_COMMAND_CHARS } from "../core/commands.js";
 
-/** A command for the bot, or null: bots (itself included), ignored users and plain chatter are dropped. */
+/**
+ * A command for the bot, or null: bots (itself included), ignored users, plain chatter and history are
+ * dropped. History is a message older than `notBeforeMs` (the bot's start less a small window): a room's
+ * timeline served on joining it, a sync resumed after downtime, a Slack redelivery. Commands act on the
+ * world now (rechecks, subscriptions), so an old one is never run late.
+ */
 export function commandEvent(
   m: IncomingMessage,
   bot: { commandPrefix: string; ignoreUsers: readonly string[] },
+  notBeforeMs = 0,
 ): ChatCommandEvent | null {
   if (m.fromBot || bot.ignoreUsers.includes(m.user)) return null;
+  if (m.ts < notBeforeMs) return null;
   if (!m.text.trimStart().startsWith(bot.commandPrefix)) return null;
   return {
     source: "chat",

@@ -67,6 +67,11 @@ export class MatrixAdapter implements ChatAdapter {
   private live = false;
   private syncState: SyncState | null = null;
   private readonly encryptedRooms = new Set<string>();
+  /**
+   * When the bot joined a room it was not in (ms): the room's timeline served on joining is history from
+   * before that, never answered, though it arrives in a live sync.
+   */
+  private readonly joinedAt = new Map<string, number>();
   private readonly aliases = new Map<string, string>();
   private readonly dmRooms = new Map<string, Promise<string>>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -144,7 +149,12 @@ export class MatrixAdapter implements ChatAdapter {
     }
     for (const room of o.rooms ?? []) {
       try {
+        // On a first start a configured room may be new to the bot; on a resumed one it was joined before
+        // (and the store holds no room list to tell), so only a first start marks the join.
+        const at = Date.now();
+        if (since === undefined) this.joinedAt.set(room, at);
         const joined = await client.joinRoom(room);
+        if (since === undefined) this.joinedAt.set(joined.roomId, at);
         if (joined.roomId !== room) this.aliases.set(room, joined.roomId);
       } catch (err) {
         o.log.error({ room, err: errorMessage(err) }, "matrix: could not join room");
@@ -181,6 +191,7 @@ export class MatrixAdapter implements ChatAdapter {
     const sender = event.getSender();
     const id = event.getId();
     if (!sender || !id || sender === this.opts.userId) return;
+    if (event.getTs() < (this.joinedAt.get(room.roomId) ?? 0)) return;
     const ev = { sender, id, ts: event.getTs(), content: event.getContent() };
     const msg = incomingFromEvent(ev, room.roomId, this.opts.ignoreUsers ?? []);
     if (!msg) return;
@@ -206,6 +217,7 @@ export class MatrixAdapter implements ChatAdapter {
       );
       return;
     }
+    this.joinedAt.set(room.roomId, Date.now());
     this.client?.joinRoom(room.roomId).then(
       () => this.opts.log.info({ room: room.roomId, inviter }, "matrix: accepted invite"),
       (err: unknown) =>

@@ -60,6 +60,8 @@ export const CORE_CONFIG_SHAPE = {
         .prefault({}),
       /** Other bots' user ids on any network: never answered. */
       ignoreUsers: z.array(nonEmpty).default([]),
+      /** Commands sent more than this long before the bot started are history, never run (clock skew margin). */
+      historySeconds: z.number().int().min(0).max(86_400).default(120),
       /** Relay lines for one room within this window become one message (0: post each at once). */
       coalesceSeconds: z.number().min(0).max(300).default(3),
     })

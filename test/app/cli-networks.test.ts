@@ -71,7 +71,7 @@ describe("sunbeam-bot run with Matrix and Slack", () => {
       channel: SCHAN,
       user: "UBOB",
       text: "!help status",
-      ts: "1764000000.000100",
+      ts: (Date.now() / 1000).toFixed(6),
     });
     await until(() => notices().length >= 1 && slack.posted.length >= 1, 20_000, "answers on both networks");
     expect(notices()[0]).toContain("!status");

@@ -160,7 +160,7 @@ describe("secrets", () => {
         channel: "C0TEAM",
         user: "UBOB",
         text: "!affected 912345",
-        ts: "1764000000.000100",
+        ts: (Date.now() / 1000).toFixed(6),
       });
       // The webhook secret travels in a header, the wrong one too; a query-string secret is refused.
       const port = Number(/"port":(\d+)[^\n]*"http listening"/.exec(bot.err())?.[1]);

@@ -31,7 +31,8 @@ function inbox() {
 }
 
 let seq = 100;
-const nextTs = () => `1700000000.${String((seq += 1)).padStart(6, "0")}`;
+// Current times, as Slack sends them: the bot ignores commands from before it started (history).
+const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String((seq += 1)).padStart(6, "0")}`;
 
 describe("slack adapter, Socket Mode", () => {
   let fake: FakeSlack;

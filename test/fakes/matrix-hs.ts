@@ -41,7 +41,7 @@ export class FakeHomeserver {
   readonly createdRooms: { roomId: string; body: Record<string, unknown> }[] = [];
   readonly requests: string[] = [];
   readonly accountData = new Map<string, Record<string, unknown>>();
-  private readonly rooms = new Map<string, { joined: boolean; state: HsEvent[] }>();
+  private readonly rooms = new Map<string, { joined: boolean; state: HsEvent[]; history: HsEvent[] }>();
   private readonly items: Item[] = [];
   private readonly txns = new Map<string, string>();
   /** When true, sends are stored (and deduplicated) but never answered. */
@@ -89,15 +89,28 @@ export class FakeHomeserver {
   addRoom(roomId: string, joined = true): void {
     if (this.rooms.has(roomId)) return;
     const create = this.event("m.room.create", "@admin:fake.local", { creator: "@admin:fake.local" }, "");
-    this.rooms.set(roomId, { joined: false, state: [create] });
+    this.rooms.set(roomId, { joined: false, state: [create], history: [] });
     if (joined) this.join(roomId);
   }
 
-  /** A message from someone in a room: appears in the next /sync. Returns its event id. */
-  inject(roomId: string, sender: string, content: Record<string, unknown>, type = "m.room.message"): string {
+  /**
+   * A message from someone in a room: appears in the next /sync. Returns its event id. `originServerTs`
+   * dates it in the past (history). In a room the bot has not joined yet, it is history the bot gets in
+   * the room's timeline on its first sync after joining, as Synapse serves a newly joined room.
+   */
+  inject(
+    roomId: string,
+    sender: string,
+    content: Record<string, unknown>,
+    type = "m.room.message",
+    opts: { originServerTs?: number } = {},
+  ): string {
     this.addRoom(roomId);
     const ev = this.event(type, sender, content);
-    this.push({ roomId, event: ev });
+    if (opts.originServerTs !== undefined) ev.origin_server_ts = opts.originServerTs;
+    const room = this.rooms.get(roomId);
+    if (room && !room.joined) room.history.push(ev);
+    else this.push({ roomId, event: ev });
     return ev.event_id;
   }
 
@@ -146,6 +159,8 @@ export class FakeHomeserver {
     const room = this.rooms.get(roomId);
     if (!room || room.joined) return;
     room.joined = true;
+    // The newly joined room's recent timeline (Synapse's default sync filter: up to 10 events).
+    for (const ev of room.history.splice(0).slice(-10)) this.push({ roomId, event: ev });
     const member = this.event("m.room.member", this.userId, { membership: "join" }, this.userId);
     room.state.push(member);
     this.push({ roomId, event: member });

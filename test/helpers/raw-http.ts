@@ -51,3 +51,29 @@ export function rawRequest(port: number, raw: string | Buffer, ms = 2000): Promi
 export function statusOf(response: string): number {
   return Number(/^HTTP\/1\.[01] (\d{3})/.exec(response)?.[1] ?? 0);
 }
+
+/**
+ * Writes `raw`, half-closes (a client that has nothing more to say) and waits for the server to end the
+ * exchange: `closed` when it answered and/or closed the connection, `timeout` when it left it hanging.
+ */
+export function rawExchange(
+  port: number,
+  raw: string | Buffer,
+  ms: number,
+): Promise<{ response: string; outcome: "closed" | "timeout" }> {
+  return new Promise((resolve) => {
+    const sock = connect(port, "127.0.0.1");
+    let response = "";
+    const finish = (outcome: "closed" | "timeout") => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ response, outcome });
+    };
+    const timer = setTimeout(() => finish("timeout"), ms);
+    sock.on("data", (c) => (response += c.toString("latin1")));
+    // A reset is the server closing too (it may refuse before reading all we sent).
+    sock.on("error", () => finish("closed"));
+    sock.on("close", () => finish("closed"));
+    sock.end(raw);
+  });
+}

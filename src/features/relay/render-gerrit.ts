@@ -10,6 +10,11 @@ export interface RenderOptions {
   botAccounts?: readonly string[];
   /** Gerrit web URL, to build a change link when the event carries none. */
   gerritUrl?: string;
+  /**
+   * Work-in-progress uploads: off by default (the change is announced as a proposal when it is marked
+   * ready); on, they are announced as WIP.
+   */
+  announceWip?: boolean;
 }
 
 export interface Rendered {
@@ -42,12 +47,39 @@ function ref(e: GerritEvent): string {
 }
 
 function votes(approvals: Approval[] | undefined): string {
-  // Only votes this event changed (oldValue present) or non-zero ones are news.
+  // Only votes this event set are news: changed (oldValue present) or non-zero; a vote back to 0 is a removal.
   const shown = (approvals ?? []).filter((a) =>
-    a.oldValue !== undefined ? a.oldValue !== a.value : a.value !== 0,
+    a.oldValue !== undefined ? a.oldValue !== a.value && a.value !== 0 : a.value !== 0,
   );
   return shown.map((a) => `${a.type} ${a.value > 0 ? "+" : ""}${a.value}`).join(", ");
 }
+
+/** One token of Gerrit's "Patch Set N: …" header: `Code-Review+2`, `Verified-1`, or `-Code-Review` (removed). */
+const HEADER_VOTE = /^(?:-[A-Za-z][\w-]*|[A-Za-z][\w-]*[+-]\d+)$/;
+
+/**
+ * Labels whose vote this comment removed: an approval back to 0 from a vote, or `-Label` in the header.
+ * The header counts too because Gerrit may send no approvals (or 0 without oldValue) for a removal; it is
+ * read only when every token of it is a vote, so a free-text first line is never taken for one.
+ */
+function removedVotes(approvals: Approval[] | undefined, comment: string | undefined): string[] {
+  const out = new Set<string>();
+  for (const a of approvals ?? [])
+    if (a.value === 0 && a.oldValue !== undefined && a.oldValue !== 0) out.add(a.type);
+  const header =
+    /^Patch Set \d+:([^\n]*)/
+      .exec(comment ?? "")?.[1]
+      ?.trim()
+      .split(/\s+/)
+      .filter(Boolean) ?? [];
+  if (header.every((t) => HEADER_VOTE.test(t)))
+    for (const t of header) if (t.startsWith("-")) out.add(t.slice(1));
+  return [...out];
+}
+
+/** NoteDb bookkeeping refs: Gerrit 3.x updates a change's `/meta` ref on every review action. */
+const NOTEDB_REF = /^refs\/(?:changes\/\d+\/\d+\/meta$|draft-comments\/|starred-changes\/|sequences\/)/;
+const isZeroRev = (rev: string | undefined): boolean => rev !== undefined && /^0+$/.test(rev);
 
 /** The human part of a comment: without Gerrit's "Patch Set N: <votes>" header, first line, trimmed. */
 export function commentGist(comment: string | undefined, max = 120): string {
@@ -78,6 +110,11 @@ export function renderGerritEvent(e: GerritEvent, opts: RenderOptions = {}): Ren
   const actor = who(e.actor);
   switch (e.type) {
     case "patchset-created":
+      // A WIP upload is not a proposal yet: it is announced when marked ready (below), or as WIP if asked.
+      if (e.change?.wip) {
+        if (!opts.announceWip) return null;
+        return { kind: e.type, text: `${p} ${actor} uploaded ${ref(e)} (work in progress)${on}${tail}` };
+      }
       return { kind: e.type, text: `${p} ${actor} proposed ${ref(e)}${on}${tail}` };
     case "comment-added": {
       if (isAccount(e.actor, opts.botAccounts ?? [])) {
@@ -93,11 +130,15 @@ export function renderGerritEvent(e: GerritEvent, opts: RenderOptions = {}): Ren
         };
       }
       const v = votes(e.approvals);
+      const removed = removedVotes(e.approvals, e.comment);
       const gist = commentGist(e.comment);
       const detail = [v && `(${v})`, gist && `"${plain(gist)}"`].filter(Boolean).join(" ");
+      const verb = removed.length
+        ? `removed their ${removed.map(plain).join(", ")} vote${removed.length > 1 ? "s" : ""} on`
+        : "commented on";
       return {
         kind: e.type,
-        text: `${p} ${actor} commented on ${ref(e)}${detail ? ` ${detail}` : ""}${tail}`,
+        text: `${p} ${actor} ${verb} ${ref(e)}${detail ? ` ${detail}` : ""}${tail}`,
       };
     }
     case "change-merged":
@@ -108,11 +149,12 @@ export function renderGerritEvent(e: GerritEvent, opts: RenderOptions = {}): Ren
       return { kind: e.type, text: `${p} ${actor} restored ${ref(e)}${on}${tail}` };
     case "ref-updated": {
       const r = e.refUpdate;
-      const deleted = r?.newRev !== undefined && /^0+$/.test(r.newRev);
-      return {
-        kind: e.type,
-        text: `${p} ${actor} ${deleted ? "deleted" : "updated"} ${r?.refName ?? "a ref"}${deleted ? "" : ` to ${r?.newRev?.slice(0, 10) ?? "?"}`}`,
-      };
+      if (r?.refName && NOTEDB_REF.test(r.refName)) return null;
+      const name = plain(r?.refName ?? "a ref");
+      const rev = r?.newRev?.slice(0, 10) ?? "?";
+      if (isZeroRev(r?.newRev)) return { kind: e.type, text: `${p} ${actor} deleted ${name}` };
+      if (isZeroRev(r?.oldRev)) return { kind: e.type, text: `${p} ${actor} created ${name} at ${rev}` };
+      return { kind: e.type, text: `${p} ${actor} updated ${name} to ${rev}` };
     }
     case "reviewer-added":
       return { kind: e.type, text: `${p} ${actor} added ${who(e.reviewer)} as reviewer on ${ref(e)}${tail}` };
@@ -124,6 +166,13 @@ export function renderGerritEvent(e: GerritEvent, opts: RenderOptions = {}): Ren
     case "vote-deleted":
       return { kind: e.type, text: `${p} ${actor} removed a vote by ${who(e.reviewer)} on ${ref(e)}${tail}` };
     case "wip-state-changed":
+      // Ready for review is when a WIP upload becomes a proposal: announced as one (rooms asking for
+      // patchset-created get it), since the upload itself was not.
+      if (!e.change?.wip)
+        return {
+          kind: "patchset-created",
+          text: `${p} ${actor} proposed ${ref(e)} (ready for review)${on}${tail}`,
+        };
       return {
         kind: e.type,
         text: `${p} ${actor} marked ${ref(e)} ${e.change?.wip ? "work in progress" : "ready for review"}${tail}`,

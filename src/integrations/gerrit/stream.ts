@@ -32,10 +32,9 @@ export interface GerritStreamOptions {
   /** Reconnect when no byte has arrived on the stream for this long (stalled streams answer keepalives). */
   watchdogMs?: number;
   readyTimeoutMs?: number;
+  /** A drop of an established connection is retried after this plus jitter; failures to connect back off from it. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  /** A connection that lasted this long resets the backoff to its base. */
-  stableMs?: number;
   /** Longer lines are discarded and counted: a bounded buffer even if the server misbehaves. */
   maxLineBytes?: number;
   /** Test-only: injected clock (ms) and random source for jitter. */
@@ -53,6 +52,10 @@ export interface GerritStreamState {
   linesTooLong: number;
   hostKeyRejections: number;
   lastError: string | null;
+  /** Failures to connect in a row (0 after any attempt that got the stream). */
+  connectFailures: number;
+  /** The wait before the reconnect scheduled last (ms). */
+  retryDelayMs: number | null;
 }
 
 /** `SHA256:<base64 without padding>` of a raw SSH public key blob, as OpenSSH prints it. */
@@ -68,6 +71,23 @@ export function normaliseFingerprint(fp: string): string {
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * ceiling);
+}
+
+/**
+ * When to try again after an attempt ended. A connection that had been established and dropped is retried
+ * quickly (base plus up to base of jitter), however often that happens: backfill recovers the gap, so a room
+ * should not go quiet for a minute. Only failures to connect in a row back off exponentially (full jitter,
+ * capped), so a Gerrit that is down is not hammered.
+ */
+export function reconnectDelay(
+  wasConnected: boolean,
+  failuresBefore: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number,
+): { delayMs: number; failures: number } {
+  if (wasConnected) return { delayMs: baseMs + Math.floor(random() * baseMs), failures: 0 };
+  return { delayMs: backoffDelay(failuresBefore, baseMs, maxMs, random), failures: failuresBefore + 1 };
 }
 
 /**
@@ -134,7 +154,6 @@ const DEFAULTS = {
   readyTimeoutMs: 20_000,
   backoffBaseMs: 1_000,
   backoffMaxMs: 60_000,
-  stableMs: 60_000,
   maxLineBytes: 8 * 1024 * 1024,
   now: Date.now,
   random: Math.random,
@@ -151,11 +170,12 @@ export class GerritStream {
     linesTooLong: 0,
     hostKeyRejections: 0,
     lastError: null,
+    connectFailures: 0,
+    retryDelayMs: null,
   };
   private client: SshClient | undefined;
   /** Bumped per attempt so late events from an old connection are ignored. */
   private generation = 0;
-  private attempt = 0;
   private stopped = true;
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
@@ -318,20 +338,26 @@ export class GerritStream {
   }
 
   private onEnded(err: Error, wasConnected: boolean): void {
-    const since = this.st.connectedSince;
     this.st.connected = false;
     this.st.connectedSince = null;
     this.st.lastError = err.message;
     clearInterval(this.watchdog);
     this.closeCurrent();
-    if (wasConnected && since !== null && this.o.now() - since >= this.o.stableMs) this.attempt = 0;
     this.safely("onDisconnected", () => this.o.onDisconnected?.(err, wasConnected));
     if (this.stopped) return;
-    const delay = backoffDelay(this.attempt, this.o.backoffBaseMs, this.o.backoffMaxMs, this.o.random);
-    this.attempt++;
+    const next = reconnectDelay(
+      wasConnected,
+      this.st.connectFailures,
+      this.o.backoffBaseMs,
+      this.o.backoffMaxMs,
+      this.o.random,
+    );
+    const delay = next.delayMs;
+    this.st.connectFailures = next.failures;
+    this.st.retryDelayMs = delay;
     this.st.reconnects++;
     this.o.log?.warn(
-      { err: err.message, attempt: this.attempt, delayMs: delay, reconnects: this.st.reconnects },
+      { err: err.message, failures: next.failures, delayMs: delay, reconnects: this.st.reconnects },
       "gerrit stream disconnected; reconnecting",
     );
     clearTimeout(this.retryTimer);

@@ -112,3 +112,76 @@ describe("relay filters", () => {
     ]);
   });
 });
+
+// Gerrit 3.x events in the shapes OpenDev sends (synthetic numbers and accounts): WIP, removed votes, NoteDb refs.
+describe("renderGerritEvent on Gerrit 3.x streams", () => {
+  const real = readFileSync("test/fixtures/gerrit-3x-stream-events.jsonl", "utf8").trim().split("\n");
+  const ev3 = (i: number): GerritEvent => {
+    const r = parseGerritLine(real[i] as string);
+    if (!r.ok) throw new Error(r.error);
+    return r.event;
+  };
+  const withEdit = (i: number, edit: (o: Record<string, unknown>) => void): GerritEvent => {
+    const o = JSON.parse(real[i] as string) as Record<string, unknown>;
+    edit(o);
+    const r = parseGerritLine(JSON.stringify(o));
+    if (!r.ok) throw new Error(r.error);
+    return r.event;
+  };
+
+  it("says a removed vote was removed, from the approvals or from the header alone", () => {
+    // approvals: Code-Review value "0", oldValue "-1"; header "Patch Set 2: -Code-Review".
+    expect(renderGerritEvent(ev3(4), opts)?.text).toMatch(
+      /^\[openstack\/sunbeam-charms\] Bob Core removed their Code-Review vote on 932001,2 "Thanks, my concern is addressed\."/,
+    );
+    // No approvals and no text: the header is all there is, and it is not an empty comment.
+    const bare = withEdit(4, (o) => {
+      delete o.approvals;
+      o.comment = "Patch Set 5: -Code-Review";
+    });
+    const text = renderGerritEvent(bare, opts)?.text ?? "";
+    expect(text).toContain("Bob Core removed their Code-Review vote on 932001,2");
+    expect(text).not.toContain("commented");
+    // A vote at 0 without oldValue (Gerrit lists untouched labels so) is no removal when the header says none.
+    const untouched = withEdit(4, (o) => {
+      o.approvals = [{ type: "Code-Review", description: "Code-Review", value: "0" }];
+      o.comment = "Patch Set 2:\n\n-Code-Review is what I would have said";
+    });
+    expect(renderGerritEvent(untouched, opts)?.text).toContain(
+      'Bob Core commented on 932001,2 "-Code-Review is',
+    );
+  });
+
+  it("announces a WIP upload not at all by default, as WIP when asked, and the ready change as the proposal", () => {
+    expect(renderGerritEvent(ev3(0), opts)).toBeNull();
+    expect(renderGerritEvent(ev3(1), opts)).toBeNull();
+    expect(renderGerritEvent(ev3(0), { ...opts, announceWip: true })?.text).toContain(
+      "Ada Example uploaded 932001,1 (work in progress) on main",
+    );
+    const ready = renderGerritEvent(ev3(2), opts);
+    expect(ready?.kind).toBe("patchset-created");
+    expect(ready?.text).toContain("Ada Example proposed 932001,2 (ready for review) on main");
+    // Gerrit may leave the false wip out altogether: still ready.
+    const absent = withEdit(2, (o) => delete (o.change as Record<string, unknown>).wip);
+    expect(renderGerritEvent(absent, opts)?.text).toContain("proposed 932001,2 (ready for review)");
+  });
+
+  it("drops NoteDb /meta ref updates, and names created and deleted refs", () => {
+    expect(renderGerritEvent(ev3(5), opts)).toBeNull();
+    expect(renderGerritEvent(ev3(6), opts)?.text).toBe(
+      "[openstack/sunbeam-charms] Ada Example created refs/changes/01/932001/2 at 447a25f7e7",
+    );
+    expect(renderGerritEvent(ev3(7), opts)?.text).toBe(
+      "[openstack/sunbeam-charms] OpenStack Release Bot created refs/heads/stable/2025.1 at 8700c7a191",
+    );
+    const deleted = withEdit(7, (o) => {
+      const r = o.refUpdate as Record<string, unknown>;
+      r.oldRev = r.newRev;
+      r.newRev = "0000000000000000000000000000000000000000";
+    });
+    expect(renderGerritEvent(deleted, opts)?.text).toBe(
+      "[openstack/sunbeam-charms] OpenStack Release Bot deleted refs/heads/stable/2025.1",
+    );
+    expect(renderGerritEvent(ev3(9), opts)?.text).toContain("updated refs/heads/main to 64db262264");
+  });
+});

@@ -5,8 +5,10 @@ import {
   HostKeyMismatchError,
   LineSplitter,
   backoffDelay,
+  reconnectDelay,
   type GerritStreamOptions,
 } from "../../../src/integrations/gerrit/stream.js";
+import { createLogger } from "../../../src/core/log.js";
 import { FakeGerritSsh, generateKeyPair, fingerprintOf, type KeyPair } from "../../fakes/gerrit-ssh.js";
 
 let clientKey: KeyPair;
@@ -148,6 +150,57 @@ describe("GerritStream against the fake Gerrit SSH server", () => {
     expect(stream.state.linesTooLong).toBe(1);
   });
 
+  it("retries quickly after each drop of an established connection, backing off only on failures to connect", async () => {
+    // The waits come from the bot's own log line (delayMs), with the jitter pinned at its top: deterministic.
+    const delays: number[] = [];
+    const log = createLogger({
+      level: "warn",
+      destination: {
+        write: (l: string) => {
+          const o = JSON.parse(l) as { msg?: string; delayMs?: number };
+          if (o.msg === "gerrit stream disconnected; reconnecting" && o.delayMs !== undefined)
+            delays.push(o.delayMs);
+        },
+      },
+    });
+    const { server, stream, connects } = await setup({ log, random: () => 0.999, backoffMaxMs: 10_000 });
+    stream.start();
+    for (let i = 1; i <= 5; i++) {
+      await until(() => stream.state.connected && connects() === i);
+      server.dropAll();
+      await until(() => delays.length === i);
+    }
+    // Five drops in a row, each of a connection that had been up: each retried after base + jitter (10 + 9).
+    expect(delays).toEqual([19, 19, 19, 19, 19]);
+    expect(stream.state.connectFailures).toBe(0);
+    await until(() => stream.state.connected && connects() === 6);
+    stream.stop();
+
+    // Nothing listening: failures to connect in a row back off exponentially from the base, capped.
+    const gone = await FakeGerritSsh.start({ clientPublicKey: clientKey.public });
+    const port = gone.port;
+    await gone.close();
+    delays.length = 0;
+    const down = new GerritStream({
+      host: "127.0.0.1",
+      port,
+      user: "sunbeam-bot",
+      privateKey: Buffer.from(clientKey.private),
+      hostKeyFingerprint: server.hostFingerprint,
+      backoffBaseMs: 10,
+      backoffMaxMs: 100,
+      random: () => 0.999,
+      log,
+      onLine: () => undefined,
+    });
+    cleanups.push(() => down.stop());
+    down.start();
+    await until(() => delays.length >= 5);
+    down.stop();
+    expect(delays.slice(0, 5)).toEqual([9, 19, 39, 79, 99]);
+    expect(down.state.connectFailures).toBeGreaterThanOrEqual(5);
+  });
+
   it("reports a rejected command (wrong account rights) as a disconnect and retries", async () => {
     const { server, stream, errors } = await setup({ command: "gerrit ls-projects" });
     stream.start();
@@ -176,6 +229,21 @@ describe("pure helpers", () => {
     expect(backoffDelay(3, 1000, 60_000, () => 0.5)).toBe(4000);
     expect(backoffDelay(50, 1000, 60_000, () => 0.999)).toBe(59_940);
     expect(backoffDelay(5, 1000, 60_000, () => 0)).toBe(0);
+  });
+
+  it("reconnectDelay: quick after an established connection drops, exponential over failures to connect", () => {
+    const top = () => 0.999;
+    expect(reconnectDelay(true, 7, 1000, 60_000, top)).toEqual({ delayMs: 1999, failures: 0 });
+    expect(reconnectDelay(true, 0, 1000, 60_000, () => 0)).toEqual({ delayMs: 1000, failures: 0 });
+    let failures = 0;
+    const waits: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const n = reconnectDelay(false, failures, 1000, 60_000, top);
+      waits.push(n.delayMs);
+      failures = n.failures;
+    }
+    expect(waits).toEqual([999, 1998, 3996, 7992, 15984, 31968, 59940, 59940]);
+    expect(failures).toBe(8);
   });
 
   it("LineSplitter recovers after an over-long line that spans chunks", () => {
