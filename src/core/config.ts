@@ -64,6 +64,8 @@ export const CORE_CONFIG_SHAPE = {
       historySeconds: z.number().int().min(0).max(86_400).default(120),
       /** Relay lines for one room within this window become one message (0: post each at once). */
       coalesceSeconds: z.number().min(0).max(300).default(3),
+      /** A coalesced digest keeps its newest lines up to this many ("…and N earlier" above them). */
+      digestMaxLines: z.number().int().min(1).max(500).default(60),
     })
     .prefault({}),
   rooms: z.record(name, RoomSchema).default({}),

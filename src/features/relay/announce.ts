@@ -64,6 +64,8 @@ export function announceGerrit(deps: AnnounceDeps): Handler<"relay"> {
       createdOn: e.createdOn ?? 0,
       eventId: e.id,
       text: rendered.text,
+      // Within one second, the order the bot took events in (a gate report stays before its merge).
+      arrivedAt: Date.now(),
       ...(change ? { change } : {}),
     };
     for (const rule of await deps.rules()) {

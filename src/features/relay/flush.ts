@@ -11,12 +11,14 @@ export interface FlushDeps {
     release(room: string, bucket: number): Promise<void>;
   };
   outbox: Outbox;
+  /** A digest shows at most this many lines, the newest (bot.digestMaxLines). */
+  maxLines?: number;
 }
 
 export function flushRelay(deps: FlushDeps): Handler<"relay-flush"> {
   return async (job, ctx) => {
     const lines = await deps.buffer.claim(job.key, job.bucket);
-    const digest = renderDigest(lines);
+    const digest = renderDigest(lines, deps.maxLines);
     if (digest) {
       const target = { ...job.target, ...(digest.threadKey ? { threadKey: digest.threadKey } : {}) };
       // The send id names the room and window: a retried flush posts the same message at most once.

@@ -57,7 +57,7 @@ export function wireRelay(config: RelayConfig, redis: Redis, queues: Queues, out
       .filter((r) => r.target.network === network && r.target.room === room)
       .map((r) => `${r.projects.join(",")} (${r.events.join(", ")})`);
   return {
-    handlers: { relay, "relay-flush": flushRelay({ buffer, outbox }) },
+    handlers: { relay, "relay-flush": flushRelay({ buffer, outbox, maxLines: config.bot.digestMaxLines }) },
     wants: (e) => e.source === "gerrit" && relayWants(() => rules.rules(), e, render),
     subscriptions: {
       list: async (network, room) => ({

@@ -62,3 +62,30 @@ describe("renderDigest", () => {
     expect(renderDigest([])).toBeNull();
   });
 });
+
+describe("the flush handler's cap (bot.digestMaxLines)", () => {
+  it("posts the newest lines of the window when the config caps the digest", async () => {
+    const { flushRelay } = await import("../../../src/features/relay/flush.js");
+    const posted: string[] = [];
+    const lines = Array.from({ length: 10 }, (_, i) => ({
+      createdOn: 100 + i,
+      eventId: `e${i}`,
+      text: `line ${i}`,
+    }));
+    const handler = flushRelay({
+      buffer: { claim: async () => lines, release: async () => undefined },
+      outbox: { post: async (_t, m) => void posted.push(m.text) },
+      maxLines: 3,
+    });
+    const log = { debug: () => undefined } as unknown as Parameters<typeof handler>[1]["log"];
+    await handler(
+      { key: "r", target: { network: "console", room: "r" }, bucket: 1 },
+      { log, jobId: "j", attempt: 1 },
+    );
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toContain("line 9");
+    expect(posted[0]).toContain("line 7");
+    expect(posted[0]).not.toContain("line 6");
+    expect(posted[0]).toMatch(/and 7 earlier/);
+  });
+});
