@@ -93,8 +93,17 @@ async function main(): Promise<void> {
       note: "used_memory growth per comment-added event through the SSH intake with the shipped defaults, once every job is done (kept keepDays); unfollowed: a project no rule or subscription names",
     };
     const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
-    const bareIdle = await idleProcess(redis.url, "bare", idleSeconds);
-    const botIdle = await idleProcess(redis.url, "bot", idleSeconds);
+    // A Redis of their own: the phases above leave hundreds of thousands of kept jobs and expiring keys in the
+    // shared one, and an idle figure should not measure what an earlier bench phase left behind.
+    const idleRedis = await startRedisServer();
+    const [bareIdle, botIdle] = await (async () => {
+      try {
+        const bare = await idleProcess(idleRedis.url, "bare", idleSeconds);
+        return [bare, await idleProcess(idleRedis.url, "bot", idleSeconds)] as const;
+      } finally {
+        await idleRedis.stop();
+      }
+    })();
     report.idle = {
       rssRatio: round(botIdle.rssMb / bareIdle.rssMb),
       cpuRatio: round(botIdle.cpuMsPerSecond / bareIdle.cpuMsPerSecond),
