@@ -1,7 +1,7 @@
 // Bench: a burst of 100 Gerrit events for one Slack channel: messages posted and 429s from the fake Slack.
 import { validateConfig } from "../src/app/config-load.js";
 import { createLogger } from "../src/core/log.js";
-import { Bot } from "../src/main.js";
+import { Bot } from "../src/app/bot.js";
 import { adaptersFor, chatModules } from "../src/app/run.js";
 import { parseGerritLine } from "../src/integrations/gerrit/parse.js";
 import { FakeSlack } from "../test/fakes/slack-api.js";

@@ -19,7 +19,7 @@ async function start(kind: string, url: string): Promise<() => Promise<void>> {
   const { validateConfig } = await import("../src/app/config-load.js");
   const { createLogger } = await import("../src/core/log.js");
   const { adaptersFor, chatModules } = await import("../src/app/run.js");
-  const { Bot } = await import("../src/main.js");
+  const { Bot } = await import("../src/app/bot.js");
   const loaded = validateConfig(
     {
       redis: { url, prefix: "idle-bot" },

@@ -3,7 +3,7 @@ import { Queue, Worker } from "bullmq";
 import { MemoryAdapter } from "../src/chat/memory.js";
 import { validateConfig } from "../src/app/config-load.js";
 import { createLogger } from "../src/core/log.js";
-import { Bot } from "../src/main.js";
+import { Bot } from "../src/app/bot.js";
 import { connectRedis } from "../src/core/redis.js";
 import { parseGerritLine } from "../src/integrations/gerrit/parse.js";
 

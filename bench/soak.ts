@@ -5,7 +5,7 @@ import { runInNewContext } from "node:vm";
 import type { ChatAdapter, ChatMessage, SentMessage } from "../src/chat/adapter.js";
 import { validateConfig } from "../src/app/config-load.js";
 import { createLogger } from "../src/core/log.js";
-import { Bot } from "../src/main.js";
+import { Bot } from "../src/app/bot.js";
 import { connectRedis, type Redis } from "../src/core/redis.js";
 import { startRedisServer } from "../src/core/redis-server.js";
 import { parseGerritLine } from "../src/integrations/gerrit/parse.js";

@@ -2,7 +2,7 @@
 import { MemoryAdapter } from "../src/chat/memory.js";
 import { validateConfig } from "../src/app/config-load.js";
 import { createLogger } from "../src/core/log.js";
-import { Bot } from "../src/main.js";
+import { Bot } from "../src/app/bot.js";
 import { parseGerritLine } from "../src/integrations/gerrit/parse.js";
 import { pace, percentile } from "./pipeline.js";
 

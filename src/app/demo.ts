@@ -9,7 +9,7 @@ import { PassThrough, type Readable, type Writable } from "node:stream";
 import { ConsoleAdapter } from "../chat/console.js";
 import { validateConfig } from "./config-load.js";
 import type { Logger } from "../core/log.js";
-import { Bot } from "../main.js";
+import { Bot } from "./bot.js";
 import { packageFile } from "../core/paths.js";
 import { startRedisServer, type PrivateRedis } from "../core/redis-server.js";
 import { readLines } from "./replay.js";

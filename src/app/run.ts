@@ -9,7 +9,7 @@ import { keyFor, type Redis } from "../core/redis.js";
 import { ConsoleAdapter } from "../chat/console.js";
 import type { LoadedConfig } from "./config-load.js";
 import type { Logger } from "../core/log.js";
-import { Bot } from "../main.js";
+import { Bot } from "./bot.js";
 import type { Role } from "../core/roles.js";
 
 /** The chat SDK modules the config enables: each network's SDK is loaded only when it is configured. */

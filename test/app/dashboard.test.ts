@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemoryAdapter } from "../../src/chat/memory.js";
 import { validateConfig, type LoadedConfig } from "../../src/app/config-load.js";
 import { checkBasicAuth } from "../../src/app/dashboard.js";
-import { Bot } from "../../src/main.js";
+import { Bot } from "../../src/app/bot.js";
 import { QUEUE_NAMES } from "../../src/core/queues.js";
 import { quietLogger, startTestBot, testConfig } from "../helpers/bot.js";
 import { dropPrefix, randomPrefix } from "../helpers/redis.js";

@@ -61,7 +61,7 @@ describe("load what is used", () => {
     expect(r.modules.some((m) => m.endsWith("/integrations/monorepo/monorepo.js"))).toBe(true);
     for (const pkg of ["bullmq", "ioredis", "axios", "@slack/bolt", "matrix-js-sdk", "prom-client", "ssh2"])
       expect(has(r.modules, pkg), pkg).toBe(false);
-    expect(r.modules.some((m) => m.endsWith("/dist/src/main.js"))).toBe(false);
+    expect(r.modules.some((m) => m.endsWith("/dist/src/app/bot.js"))).toBe(false);
   });
 
   it("run with only the console network never loads the Slack or Matrix SDK", async () => {
@@ -81,7 +81,7 @@ describe("load what is used", () => {
     );
     // It started (and stopped cleanly on SIGTERM): the bot was loaded, the SDKs were not.
     expect(r.code).toBe(0);
-    expect(r.modules.some((m) => m.endsWith("/dist/src/main.js"))).toBe(true);
+    expect(r.modules.some((m) => m.endsWith("/dist/src/app/bot.js"))).toBe(true);
     expect(has(r.modules, "@slack/bolt")).toBe(false);
     expect(has(r.modules, "matrix-js-sdk")).toBe(false);
     expect(r.modules.some((m) => m.endsWith("/chat/slack.js") || m.endsWith("/chat/matrix.js"))).toBe(false);

@@ -7,7 +7,7 @@ import type { IncomingMessage } from "../../src/chat/adapter.js";
 import { MatrixAdapter, passwordLogin, txnIdFor, type SyncStore } from "../../src/chat/matrix.js";
 import { PermanentError, RetryLaterError } from "../../src/core/errors.js";
 import { validateConfig } from "../../src/app/config-load.js";
-import { Bot } from "../../src/main.js";
+import { Bot } from "../../src/app/bot.js";
 import { FakeHomeserver } from "../fakes/matrix-hs.js";
 import { quietLogger, testConfig } from "../helpers/bot.js";
 import { dropPrefix, randomPrefix } from "../helpers/redis.js";

@@ -1,7 +1,7 @@
 // `run`'s wiring with Matrix and Slack configured: one command set on both, the relay posts to both.
 import { afterEach, describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/app/config-load.js";
-import { Bot } from "../../src/main.js";
+import { Bot } from "../../src/app/bot.js";
 import { adaptersFor, chatModules } from "../../src/app/run.js";
 import { parseGerritLine } from "../../src/integrations/gerrit/parse.js";
 import { FakeHomeserver } from "../fakes/matrix-hs.js";

@@ -5,7 +5,7 @@ import type { IncomingMessage } from "../../src/chat/adapter.js";
 import { SlackAdapter } from "../../src/chat/slack.js";
 import { RetryLaterError } from "../../src/core/errors.js";
 import { validateConfig } from "../../src/app/config-load.js";
-import { Bot } from "../../src/main.js";
+import { Bot } from "../../src/app/bot.js";
 import { FakeSlack, signSlack } from "../fakes/slack-api.js";
 import { quietLogger, testConfig } from "../helpers/bot.js";
 import { dropPrefix, randomPrefix } from "../helpers/redis.js";

@@ -2,7 +2,7 @@
 // lost answers while a burst of Gerrit events is relayed. Each event must reach its room exactly once.
 import { afterEach, describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/app/config-load.js";
-import { Bot } from "../../src/main.js";
+import { Bot } from "../../src/app/bot.js";
 import { adaptersFor, chatModules } from "../../src/app/run.js";
 import { parseGerritLine } from "../../src/integrations/gerrit/parse.js";
 import { FakeHomeserver } from "../fakes/matrix-hs.js";

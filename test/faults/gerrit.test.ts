@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ChatAdapter, ChatMessage, SentMessage } from "../../src/chat/adapter.js";
 import { validateConfig } from "../../src/app/config-load.js";
-import { Bot } from "../../src/main.js";
+import { Bot } from "../../src/app/bot.js";
 import type { GerritSource } from "../../src/integrations/gerrit/source.js";
 import { rng } from "../../bench/rng.js";
 import { ALICE, FakeGerritRest, makeChange } from "../fakes/gerrit-rest.js";

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { MemoryAdapter } from "../../src/chat/memory.js";
 import { validateConfig } from "../../src/app/config-load.js";
 import { createLogger, type Logger } from "../../src/core/log.js";
-import { Bot } from "../../src/main.js";
+import { Bot } from "../../src/app/bot.js";
 import type { AnyCommand } from "../../src/core/commands.js";
 import { randomPrefix, redisUrl } from "./redis.js";
 

@@ -17,24 +17,13 @@ import {
   findImages,
   groupPins,
   shortDigest,
-  type ExtraImage,
   type PinGroup,
   type PinState,
   type WatchList,
 } from "./watch-list.js";
+import type { OciSettings } from "./config.js";
 
-export interface OciSettings {
-  /** Registry hosts the client may contact (the SSRF allow-list), e.g. `["ghcr.io"]`. */
-  registries: string[];
-  /** Hosts spoken to over plain http (a local registry or mirror). */
-  plainHttp?: string[];
-  /** Canonical registry host → mirror host (every request goes there; names stay canonical). */
-  mirrors?: Record<string, string>;
-  /** The monorepo whose charms' pins are watched. */
-  monorepo?: { dir: string; rev?: string };
-  /** Images added in config. */
-  images?: ExtraImage[];
-}
+export type { OciSettings };
 
 export function registryClient(
   s: Pick<OciSettings, "registries" | "plainHttp" | "mirrors">,

@@ -1,7 +1,7 @@
 // The `oci` config section: which registries, which images, how often, where announcements go, and the
 // automatic rechecks when a pinned tag moves.
 import { z } from "zod";
-import type { OciSettings } from "./cli.js";
+import type { ExtraImage } from "./watch-list.js";
 import { unknownRoom, type CoreConfig } from "../../core/config.js";
 import type { ConfigProblem } from "../../core/config-load.js";
 
@@ -83,6 +83,20 @@ export const OciConfigSchema = z.strictObject({
 });
 
 export type OciConfig = z.infer<typeof OciConfigSchema>;
+
+/** What the OCI tools and the poller take (from the config section, or the CLI). */
+export interface OciSettings {
+  /** Registry hosts the client may contact (the SSRF allow-list), e.g. `["ghcr.io"]`. */
+  registries: string[];
+  /** Hosts spoken to over plain http (a local registry or mirror). */
+  plainHttp?: string[];
+  /** Canonical registry host → mirror host (every request goes there; names stay canonical). */
+  mirrors?: Record<string, string>;
+  /** The monorepo whose charms' pins are watched. */
+  monorepo?: { dir: string; rev?: string };
+  /** Images added in config. */
+  images?: ExtraImage[];
+}
 
 export function ociSettings(o: OciConfig): OciSettings {
   return {

@@ -259,7 +259,7 @@ export class SummaryService {
     },
   };
 
-  /** What main.ts adds to CommandServices for `!actions` and `!summary`. */
+  /** What the summary feature adds to CommandServices for `!actions` and `!summary`. */
   commandServices(): SummaryServices {
     return {
       actions: this.actions,

@@ -11,7 +11,14 @@ import {
 } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { MonorepoModel } from "./monorepo.js";
+
+/** What the cache checks of a model before it trusts a file (the model type stays monorepo.ts's). */
+export interface CachedModel {
+  sha: string;
+  charms: unknown[];
+  zuul: unknown;
+  problems: unknown[];
+}
 
 /** Bumped when the model's shape or its assembly changes: older files are then simply not found. */
 const FORMAT = 1;
@@ -31,20 +38,20 @@ function fileFor(dir: string, key: string): string {
 }
 
 /** The cached model for key, or undefined (absent, unreadable, or not the model of that commit). */
-export function readCachedModel(key: string, sha: string): MonorepoModel | undefined {
+export function readCachedModel<M extends CachedModel>(key: string, sha: string): M | undefined {
   const dir = modelCacheDir();
   if (!dir) return undefined;
   try {
-    const m = JSON.parse(readFileSync(fileFor(dir, key), "utf8")) as Partial<MonorepoModel>;
+    const m = JSON.parse(readFileSync(fileFor(dir, key), "utf8")) as Partial<CachedModel>;
     if (m.sha !== sha || !Array.isArray(m.charms) || !m.zuul || !Array.isArray(m.problems)) return undefined;
-    return m as MonorepoModel;
+    return m as M;
   } catch {
     return undefined;
   }
 }
 
 /** Best effort: a read-only or full disk costs the next process a rebuild, never an error. */
-export function writeCachedModel(key: string, model: MonorepoModel): void {
+export function writeCachedModel(key: string, model: CachedModel): void {
   const dir = modelCacheDir();
   if (!dir) return;
   try {

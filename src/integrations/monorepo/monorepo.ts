@@ -302,7 +302,7 @@ export async function buildModel(
   const started = performance.now();
   const promise = (async () => {
     // Across processes: the model of a commit on disk (model-cache.ts), so a second CLI run is warm.
-    const stored = readCachedModel(key, sha);
+    const stored = readCachedModel<MonorepoModel>(key, sha);
     if (stored) return stored;
     const tree = await listTree(repo.dir, sha);
     const paths = [...tree.keys()];

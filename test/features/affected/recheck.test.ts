@@ -372,7 +372,7 @@ describe("commands", () => {
       { prefix: "!", unauthorized: "refuse", roles: { core: { console: ["alice"] } }, overrides: {} },
       new RedisRateLimiter(redis, prefix, 100, 60),
     );
-  // The service goes in through the widened view the commands read, as main.ts will pass it.
+  // The service goes in through the widened view the commands read, as the Bot passes it.
   const ask = (user: string, text: string, services: object = { affected: service() }) =>
     router().handle({ network: "console", room: "#team", user, text }, services as CommandServices, log);
 

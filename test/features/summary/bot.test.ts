@@ -89,7 +89,7 @@ const CHANGES = [
   }),
 ];
 
-/** Like main.ts's outbox: the send id is the chat-out job id, so a second post of one id adds nothing. */
+/** Like the Bot's outbox: the send id is the chat-out job id, so a second post of one id adds nothing. */
 class QueueOutbox implements Outbox {
   constructor(private readonly queues: Queues) {}
   async post(target: ChatTarget, message: ChatMessage, sendId: string): Promise<void> {

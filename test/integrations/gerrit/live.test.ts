@@ -3,7 +3,7 @@ import { patchsetCreated } from "../../helpers/gerrit-events.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MemoryAdapter } from "../../../src/chat/memory.js";
 import { validateConfig } from "../../../src/app/config-load.js";
-import { Bot } from "../../../src/main.js";
+import { Bot } from "../../../src/app/bot.js";
 import type { GerritSource } from "../../../src/integrations/gerrit/source.js";
 import { FakeGerritRest, makeChange, ALICE } from "../../fakes/gerrit-rest.js";
 import { FakeGerritSsh, generateKeyPair, type KeyPair } from "../../fakes/gerrit-ssh.js";
